@@ -1,0 +1,27 @@
+package dev.vigil.rules;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The upstream Falco rule files load unchanged, with zero errors. */
+class UpstreamRulesTest {
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "upstream/falco_rules.yaml|",
+        "upstream/falco_rules.yaml|upstream/falco-incubating_rules.yaml",
+        "upstream/falco_rules.yaml|upstream/falco-sandbox_rules.yaml",
+        "upstream/k8s_audit_rules.yaml|",
+        "upstream/k8s_audit_rules.yaml|upstream/k8s_audit_rules_gke.yaml",
+    })
+    void loadsWithoutErrors(String first, String second) {
+        RuleEngine.LoadResult r = second == null ? Fixtures.load(first) : Fixtures.load(first, second);
+        assertThat(r.errors()).as(Fixtures.describe(r)).isEmpty();
+        assertThat(r.successful()).isTrue();
+        assertThat(r.rules()).isNotEmpty();
+        // no rule of the upstream files matches "too many event types"
+        assertThat(r.warnings()).as(Fixtures.describe(r))
+                .noneMatch(p -> p.code() == ProblemCode.LOAD_NO_EVTTYPE || p.code() == ProblemCode.LOAD_UNKNOWN_KEY);
+    }
+}
