@@ -1,0 +1,323 @@
+package dev.vigil.app;
+
+import dev.vigil.event.FieldCatalog;
+import dev.vigil.event.FieldDef;
+import dev.vigil.event.Priority;
+import dev.vigil.rules.CompiledRule;
+import dev.vigil.rules.FileResult;
+import dev.vigil.rules.Problem;
+import dev.vigil.rules.RuleEngine;
+import dev.vigil.rules.RuleMatching;
+import dev.vigil.rules.RuleSelection;
+import dev.vigil.rules.RuleSet;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** The {@code vigil} command line. Exit codes: 0 success, 1 findings or failures, 2 usage errors. */
+@Command(name = "vigil", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Runtime security for Kubernetes: Falco-compatible rules over system calls and audit events.",
+        subcommands = {Main.Run.class, Main.Replay.class, Main.Rules.class, Main.Fields.class})
+public final class Main implements Runnable {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(execute(args, new PrintWriter(System.out, true, StandardCharsets.UTF_8),
+                new PrintWriter(System.err, true, StandardCharsets.UTF_8)));
+    }
+
+    /** Runs the command line with the given streams (used by tests). */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionExceptionHandler((ex, line, parse) -> {
+            err.println("vigil: " + ex.getMessage());
+            return 2;
+        });
+        int code = cl.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"vigil " + (v == null ? "development build" : v) + " (Falco rules engine " + RuleEngine.ENGINE_VERSION + ")"};
+        }
+    }
+
+    static RuleSelection selection(Priority min, List<String> disable, List<String> disableTags, List<String> enable, List<String> enableTags) {
+        return new RuleSelection(min, disable, java.util.Set.copyOf(disableTags), enable, java.util.Set.copyOf(enableTags));
+    }
+
+    /** Options that choose which rules run. */
+    static final class SelectionOptions {
+        @Option(names = "--priority", paramLabel = "MIN", defaultValue = "debug",
+                description = "Minimum priority of the rules that run (emergency, alert, critical, error, warning, notice, informational|info, debug). Default: ${DEFAULT-VALUE}.")
+        String priority;
+
+        @Option(names = "--rule-matching", paramLabel = "MODE", defaultValue = "first",
+                description = "first: stop at the first matching rule (Falco's default); all: report every matching rule. Default: ${DEFAULT-VALUE}.")
+        RuleMatching matching;
+
+        @Option(names = "--disable", paramLabel = "NAME", description = "Disable rules by name (glob patterns * and ?). Repeatable.")
+        List<String> disable = new ArrayList<>();
+
+        @Option(names = "--disable-tag", paramLabel = "TAG", description = "Disable rules carrying this tag. Repeatable.")
+        List<String> disableTags = new ArrayList<>();
+
+        @Option(names = "--enable", paramLabel = "NAME", description = "Enable rules by name (glob), even if disabled in their file. Repeatable.")
+        List<String> enable = new ArrayList<>();
+
+        @Option(names = "--enable-tag", paramLabel = "TAG", description = "Enable rules carrying this tag. Repeatable.")
+        List<String> enableTags = new ArrayList<>();
+
+        RuleSelection selection() {
+            Priority min = Priority.parse(priority).orElseThrow(() -> new CommandLine.ParameterException(
+                    new CommandLine(new Main()), "unknown priority '" + priority + "'"));
+            return Main.selection(min, disable, disableTags, enable, enableTags);
+        }
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = "Run Vigil's main job. Until live capture is available this replays the bundled demo events "
+                    + "(or --events FILE) through Vigil's default rules (or --rules) and prints the alerts.")
+    static final class Run implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+        @Mixin
+        RulesOptions rulesOptions;
+        @Mixin
+        SelectionOptions sel;
+        @Option(names = "--events", paramLabel = "FILE", description = "Events to replay (JSON lines). Default: the bundled demo events.")
+        Path events;
+        @Option(names = "--json", description = "Print Falco JSON alerts instead of text lines.")
+        boolean json;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            RuleEngine.LoadResult loaded = rulesOptions.load(err);
+            if (!loaded.successful()) {
+                err.println("vigil: the rules did not load; fix the errors above");
+                return 1;
+            }
+            RuleSet rs = loaded.ruleSet(sel.selection());
+            err.println("vigil: " + rs.runningRules().size() + " rules running (" + loaded.rules().size() + " loaded)");
+            Replayer r = new Replayer(rs, sel.matching, !json);
+            Replayer.Summary s;
+            if (events == null) {
+                try (InputStream in = Main.class.getResourceAsStream("/dev/vigil/app/demo/events.jsonl")) {
+                    s = r.replay("demo events", new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), out, err);
+                }
+            } else {
+                try (BufferedReader in = Files.newBufferedReader(events, StandardCharsets.UTF_8)) {
+                    s = r.replay(events.toString(), in, out, err);
+                }
+            }
+            err.println("vigil: " + s.events() + " events, " + s.alerts() + " alerts" + (s.badLines() > 0 ? ", " + s.badLines() + " malformed lines skipped" : ""));
+            return 0;
+        }
+    }
+
+    @Command(name = "replay", mixinStandardHelpOptions = true,
+            description = "Replay an event file (one JSON field snapshot per line) through rules and print one Falco JSON alert per match.")
+    static final class Replay implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+        @Mixin
+        RulesOptions rulesOptions;
+        @Mixin
+        SelectionOptions sel;
+        @Option(names = "--text", description = "Print Falco's text alert line instead of JSON.")
+        boolean text;
+        @Parameters(paramLabel = "EVENTS.jsonl", description = "Events, one per line: {\"source\":\"syscall\",\"time\":\"2026-11-26T10:00:00.123456789Z\",\"fields\":{\"evt.type\":\"execve\",...}}; - for standard input.")
+        String events;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            RuleEngine.LoadResult loaded = rulesOptions.load(err);
+            if (!loaded.successful()) {
+                err.println("vigil: the rules did not load; fix the errors above");
+                return 1;
+            }
+            RuleSet rs = loaded.ruleSet(sel.selection());
+            Replayer r = new Replayer(rs, sel.matching, text);
+            Replayer.Summary s;
+            if (events.equals("-")) {
+                s = r.replay("stdin", new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), out, err);
+            } else {
+                Path p = Path.of(events);
+                if (!Files.isReadable(p)) {
+                    err.println("vigil: cannot read events file " + p);
+                    return 2;
+                }
+                try (BufferedReader in = Files.newBufferedReader(p, StandardCharsets.UTF_8)) {
+                    s = r.replay(events, in, out, err);
+                }
+            }
+            err.println("vigil: " + s.events() + " events, " + s.alerts() + " alerts" + (s.badLines() > 0 ? ", " + s.badLines() + " malformed lines skipped" : ""));
+            return 0;
+        }
+    }
+
+    @Command(name = "rules", mixinStandardHelpOptions = true, description = "Validate, list and test rules files.",
+            subcommands = {Validate.class, ListRules.class, RulesTest.class})
+    static final class Rules implements Runnable {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            spec.commandLine().usage(spec.commandLine().getOut());
+        }
+    }
+
+    @Command(name = "validate", mixinStandardHelpOptions = true,
+            description = "Validate rules files, layered in order. Prints every error and warning with its code and position; exit 0 when valid, 1 otherwise.")
+    static final class Validate implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+        @Parameters(paramLabel = "FILE", arity = "1..*", description = "Rules files or directories.")
+        List<Path> files;
+        @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text", description = "text or json.")
+        String format;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            RuleEngine.LoadResult r = RuleEngine.loadPaths(files, RuleEngine.Options.defaults());
+            switch (format.toLowerCase(Locale.ROOT)) {
+                case "json" -> out.println(Reports.json(r.files()));
+                case "text" -> {
+                    for (FileResult f : r.files()) {
+                        out.println(f.summary());
+                        for (Problem p : f.problems()) {
+                            out.println("  " + Reports.line(f, p));
+                        }
+                        out.println("  " + f.errors().size() + " errors, " + f.warnings().size() + " warnings");
+                    }
+                }
+                default -> {
+                    spec.commandLine().getErr().println("vigil: unknown output format '" + format + "' (text or json)");
+                    return 2;
+                }
+            }
+            return r.successful() ? 0 : 1;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List rules (source, priority, enabled, tags), macros and lists.")
+    static final class ListRules implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+        @Mixin
+        RulesOptions rulesOptions;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            RuleEngine.LoadResult r = rulesOptions.load(spec.commandLine().getErr());
+            if (!r.successful()) {
+                return 1;
+            }
+            out.println("RULES (" + r.rules().size() + ")");
+            out.printf("%-60s %-10s %-13s %-8s %s%n", "NAME", "SOURCE", "PRIORITY", "ENABLED", "TAGS");
+            for (CompiledRule c : r.rules()) {
+                out.printf("%-60s %-10s %-13s %-8s %s%n", c.name(), c.source(), c.priority().displayName(), c.enabled(), String.join(",", c.tags()));
+            }
+            out.println();
+            out.println("MACROS (" + r.catalog().macros().size() + ")");
+            r.catalog().macros().forEach(m -> out.println(m.name() + ": " + m.text().strip().replaceAll("\\s+", " ")));
+            out.println();
+            out.println("LISTS (" + r.catalog().lists().size() + ")");
+            r.catalog().lists().forEach(l -> out.println(l.name() + ": [" + l.text() + "]"));
+            return 0;
+        }
+    }
+
+    @Command(name = "test", mixinStandardHelpOptions = true,
+            description = "Run rule unit tests: a YAML list of {name, event, expect}; expect lists the rules that must match under rule_matching all.")
+    static final class RulesTest implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+        @Mixin
+        RulesOptions rulesOptions;
+        @Parameters(paramLabel = "CASES.yaml", arity = "1..*", description = "Test case files.")
+        List<Path> cases;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            RuleEngine.LoadResult r = rulesOptions.load(err);
+            if (!r.successful()) {
+                err.println("vigil: the rules did not load; fix the errors above");
+                return 1;
+            }
+            RuleTests.Outcome o = new RuleTests(r.ruleSet(RuleSelection.all())).run(cases, out);
+            out.println(o.passed() + " passed, " + o.failed() + " failed");
+            return o.failed() == 0 && o.passed() > 0 ? 0 : 1;
+        }
+    }
+
+    @Command(name = "fields", mixinStandardHelpOptions = true, description = "List the fields rules can use, per event source.")
+    static final class Fields implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+        @Option(names = "--source", paramLabel = "SOURCE", description = "Only this source (syscall, k8s_audit).")
+        String source;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            for (String s : FieldCatalog.builtInSources()) {
+                if (source != null && !source.equals(s)) {
+                    continue;
+                }
+                FieldCatalog c = FieldCatalog.forSource(s).orElseThrow();
+                out.println("Source " + s + " (" + c.fields().size() + " fields)");
+                out.printf("  %-48s %-8s %-10s %s%n", "FIELD", "TYPE", "ARGUMENT", "DESCRIPTION");
+                for (FieldDef d : c.fields().values()) {
+                    String flags = d.flags().isEmpty() ? "" : " [" + String.join(", ", d.flags().stream()
+                            .map(f -> f.name().toLowerCase(Locale.ROOT)).sorted().toList()) + "]";
+                    out.printf("  %-48s %-8s %-10s %s%s%n", d.name(), d.type().label(), d.arg().label(), d.description(), flags);
+                }
+                out.println();
+            }
+            if (source != null && FieldCatalog.forSource(source).isEmpty()) {
+                spec.commandLine().getErr().println("vigil: unknown source '" + source + "' (known: " + String.join(", ", FieldCatalog.builtInSources()) + ")");
+                return 2;
+            }
+            return 0;
+        }
+    }
+}

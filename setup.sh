@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what Vigil needs on a fresh Debian 12 machine and builds it (--deps-only: install only). Idempotent.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+export JAVA_HOME="${VIGIL_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+
+need=()
+for pkg in ca-certificates unzip; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "setup: installing ${need[*]}"
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+  fi
+fi
+
+if [ ! -x "$JAVA_HOME/bin/java" ]; then
+  echo "setup: Vigil needs Java 25; none found at $JAVA_HOME (set VIGIL_JAVA_HOME to a JDK 25)" >&2
+  exit 1
+fi
+
+if [ "${1:-}" = "--deps-only" ]; then
+  exit 0
+fi
+
+cd "$here"
+./mvnw -B -q package -DskipTests
+echo "setup: built apps/vigil/target/vigil.jar; run ./vigil --help"
