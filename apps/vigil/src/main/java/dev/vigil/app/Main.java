@@ -97,9 +97,13 @@ public final class Main implements Runnable {
         @Option(names = "--enable-tag", paramLabel = "TAG", description = "Enable rules carrying this tag. Repeatable.")
         List<String> enableTags = new ArrayList<>();
 
+        @Spec(Spec.Target.MIXEE)
+        CommandLine.Model.CommandSpec mixee;
+
         RuleSelection selection() {
             Priority min = Priority.parse(priority).orElseThrow(() -> new CommandLine.ParameterException(
-                    new CommandLine(new Main()), "unknown priority '" + priority + "'"));
+                    mixee.commandLine(), "Invalid value for option '--priority': unknown priority '" + priority
+                            + "' (emergency, alert, critical, error, warning, notice, informational, debug)"));
             return Main.selection(min, disable, disableTags, enable, enableTags);
         }
     }
@@ -123,12 +127,17 @@ public final class Main implements Runnable {
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
+            if (events != null && !Files.isReadable(events)) {
+                err.println("vigil: cannot read events file " + events);
+                return 2;
+            }
+            RuleSelection selection = sel.selection();
             RuleEngine.LoadResult loaded = rulesOptions.load(err);
             if (!loaded.successful()) {
                 err.println("vigil: the rules did not load; fix the errors above");
                 return 1;
             }
-            RuleSet rs = loaded.ruleSet(sel.selection());
+            RuleSet rs = loaded.ruleSet(selection);
             err.println("vigil: " + rs.runningRules().size() + " rules running (" + loaded.rules().size() + " loaded)");
             Replayer r = new Replayer(rs, sel.matching, !json);
             Replayer.Summary s;
@@ -164,12 +173,13 @@ public final class Main implements Runnable {
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
+            RuleSelection selection = sel.selection();
             RuleEngine.LoadResult loaded = rulesOptions.load(err);
             if (!loaded.successful()) {
                 err.println("vigil: the rules did not load; fix the errors above");
                 return 1;
             }
-            RuleSet rs = loaded.ruleSet(sel.selection());
+            RuleSet rs = loaded.ruleSet(selection);
             Replayer r = new Replayer(rs, sel.matching, text);
             Replayer.Summary s;
             if (events.equals("-")) {

@@ -144,6 +144,17 @@ class CliTest {
     }
 
     @Test
+    void usageErrorsExitTwoAndSayWhat(@TempDir Path dir) throws IOException {
+        Path events = Files.writeString(dir.resolve("e.jsonl"), "{\"fields\":{}}\n");
+        Result badPriority = run("replay", "--priority", "loud", events.toString());
+        assertThat(badPriority.code()).isEqualTo(2);
+        assertThat(badPriority.err()).contains("unknown priority 'loud'", "Usage: vigil replay");
+        Result missing = run("run", "--events", dir.resolve("none.jsonl").toString());
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).contains("cannot read events file");
+    }
+
+    @Test
     void rulesTestRunsTheDefaultRuleCases() {
         Result r = run("rules", "test", repo().resolve("rules/tests/vigil_rules_test.yaml").toString(),
                 "--rules", repo().resolve("rules/vigil_rules.yaml").toString());
