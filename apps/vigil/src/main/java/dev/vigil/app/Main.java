@@ -232,6 +232,9 @@ public final class Main implements Runnable {
                         out.println(f.summary());
                         for (Problem p : f.problems()) {
                             out.println("  " + Reports.line(f, p));
+                            if (p.isError() && !p.snippet().isEmpty()) {
+                                p.snippet().lines().forEach(l -> out.println("    | " + l));
+                            }
                         }
                         out.println("  " + f.errors().size() + " errors, " + f.warnings().size() + " warnings");
                     }

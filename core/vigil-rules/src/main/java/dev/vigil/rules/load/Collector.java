@@ -19,6 +19,8 @@ public final class Collector {
     final Map<String, MacroItem> macros = new LinkedHashMap<>();
     final Map<String, RuleItem> rules = new LinkedHashMap<>();
     final List<PluginRequirement> pluginRequirements = new ArrayList<>();
+    /** The text of every file read, by name, to point errors at their exact place. */
+    final Map<String, String> contents = new LinkedHashMap<>();
     private int counter;
 
     /** The plugin requirements declared so far. */

@@ -29,7 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -422,12 +421,10 @@ public final class RulesCompiler {
             String exprType) throws Stop {
         int line = 1;
         int col = 1;
-        int lineStart = 0;
         for (int i = 0; i < Math.min(offset, text.length()); i++) {
             if (text.charAt(i) == '\n') {
                 line++;
                 col = 1;
-                lineStart = i + 1;
             } else {
                 col++;
             }
@@ -438,9 +435,16 @@ public final class RulesCompiler {
             ctx.add(condLoc);
         }
         ctx.add(new Location(exprType, "", name, line, col, offset));
-        int lineEnd = text.indexOf('\n', lineStart);
-        String snippetLine = text.substring(lineStart, lineEnd < 0 ? text.length() : lineEnd);
-        problems.add(new Problem(code, message, ctx, Snippets.around(snippetLine, 0, col - 1)));
+        String snippet = "";
+        if (condLoc != null) {
+            String content = collector.contents.get(condLoc.positionName());
+            Location exact = content == null ? null : SourcePositions.locate(content, condLoc, text, offset);
+            if (exact != null) {
+                ctx.add(exact);
+                snippet = Snippets.around(content, exact.line(), exact.column());
+            }
+        }
+        problems.add(new Problem(code, message, ctx, snippet));
         throw new Stop();
     }
 
@@ -452,8 +456,4 @@ public final class RulesCompiler {
         return out;
     }
 
-    /** Unused for now: kept to look up a list by name. */
-    Optional<List<String>> list(String name) {
-        return Optional.ofNullable(expandedLists.get(name));
-    }
 }

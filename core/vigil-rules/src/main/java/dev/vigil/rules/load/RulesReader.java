@@ -112,6 +112,7 @@ public final class RulesReader {
     }
 
     private void readAll() throws Stop {
+        collector.contents.put(file, content);
         LoadSettings settings = LoadSettings.builder().setLabel(file).setAllowDuplicateKeys(true)
                 .setMaxAliasesForCollections(1000).setCodePointLimit(64 * 1024 * 1024).build();
         List<Node> docs = new ArrayList<>();
