@@ -25,8 +25,12 @@ final class Fixtures {
     }
 
     static RuleEngine.LoadResult load(String... relative) {
+        return load(RuleEngine.Options.defaults(), relative);
+    }
+
+    static RuleEngine.LoadResult load(RuleEngine.Options options, String... relative) {
         List<Path> paths = Arrays.stream(relative).map(Fixtures::falco).toList();
-        return RuleEngine.loadPaths(paths, RuleEngine.Options.defaults());
+        return RuleEngine.loadPaths(paths, options);
     }
 
     static String describe(RuleEngine.LoadResult r) {

@@ -118,7 +118,7 @@ public final class FilterCompiler {
         switch (op) {
             case FieldOperand f -> {
                 FieldRef ref = resolve(f);
-                return new Typed(new ValueSource.FieldSource(slots.slotOf(ref)), ref.def().type(), ref.yieldsList(), ref);
+                return new Typed(ValueSource.forField(ref, catalog.source(), slots), ref.def().type(), ref.yieldsList(), ref);
             }
             case Transformer t -> {
                 if (t.function().equals("getopt")) {

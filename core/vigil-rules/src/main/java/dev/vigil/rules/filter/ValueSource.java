@@ -1,6 +1,10 @@
 package dev.vigil.rules.filter;
 
 import dev.vigil.event.Event;
+import dev.vigil.event.EventTypes;
+import dev.vigil.event.FieldCatalog;
+import dev.vigil.event.FieldRef;
+import dev.vigil.event.FieldSlots;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -12,6 +16,19 @@ public abstract class ValueSource {
     /** The value, or {@code null} when absent. */
     public abstract Object get(Event e);
 
+    /**
+     * The source of a resolved field of a source's catalogue: a slot read, except the event type of
+     * syscall events, which comes from the event's type code.
+     */
+    public static ValueSource forField(FieldRef ref, String source, FieldSlots slots) {
+        int slot = slots.slotOf(ref);
+        if (FieldCatalog.SYSCALL.equals(source) && !ref.hasArg()
+                && (ref.name().equals("evt.type") || ref.name().equals("syscall.type"))) {
+            return new EventTypeSource(slot);
+        }
+        return new FieldSource(slot);
+    }
+
     /** A field read by slot. */
     public static final class FieldSource extends ValueSource {
         final int slot;
@@ -22,6 +39,29 @@ public abstract class ValueSource {
 
         @Override
         public Object get(Event e) {
+            return e.value(slot);
+        }
+    }
+
+    /**
+     * {@code evt.type} / {@code syscall.type} of a syscall event: the name of the event's type code
+     * ({@link Event#typeCode()}), which is what Falco extracts; the field's own slot is only read when
+     * the event carries no type code.
+     */
+    public static final class EventTypeSource extends ValueSource {
+        final int slot;
+
+        public EventTypeSource(int slot) {
+            this.slot = slot;
+        }
+
+        @Override
+        public Object get(Event e) {
+            int code = e.typeCode();
+            EventTypes types = EventTypes.get();
+            if (code >= 0 && code < types.size()) {
+                return types.name(code);
+            }
             return e.value(slot);
         }
     }

@@ -124,8 +124,8 @@ public final class RulesReader {
             Location where = e.getProblemMark()
                     .map(m -> new Location("rules content", "", file, m.getLine(), m.getColumn(), m.getIndex()))
                     .orElse(root());
-            String msg = "YAML error at line " + e.getProblemMark().map(m -> m.getLine() + 1).orElse(0)
-                    + ", column " + e.getProblemMark().map(m -> m.getColumn() + 1).orElse(0) + ": " + e.getProblem();
+            String msg = "yaml-cpp: error at line " + e.getProblemMark().map(m -> m.getLine() + 1).orElse(0)
+                    + ", column " + e.getProblemMark().map(m -> m.getColumn() + 1).orElse(0) + ": " + yamlCppWording(e.getProblem());
             error(ProblemCode.LOAD_ERR_YAML_PARSE, msg, List.of(where));
         } catch (YamlEngineException e) {
             error(ProblemCode.LOAD_ERR_YAML_PARSE, "YAML error: " + e.getMessage(), List.of(root()));
@@ -154,6 +154,21 @@ public final class RulesReader {
                 readItem(map, ctx);
             }
         }
+    }
+
+    /**
+     * Falco reports YAML syntax errors in yaml-cpp's words ({@code yaml-cpp: error at line L, column
+     * C: illegal map value}); the problems both parsers describe the same way are translated, others
+     * keep the parser's own text.
+     */
+    static String yamlCppWording(String problem) {
+        if (problem == null) {
+            return "";
+        }
+        return switch (problem) {
+            case "mapping values are not allowed here" -> "illegal map value";
+            default -> problem;
+        };
     }
 
     private void readItem(MappingNode map, List<Location> itemCtx) throws Stop {

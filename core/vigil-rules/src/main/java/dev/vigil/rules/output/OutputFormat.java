@@ -118,7 +118,7 @@ public final class OutputFormat {
             if (ref.def().has(FieldFlag.FILTER_ONLY)) {
                 throw new FilterCompileException("'" + ref.canonical() + "' is filter only and cannot be used as a display field", offset, false);
             }
-            return new Token(key, new ValueSource.FieldSource(slots.slotOf(ref)), width, ref.anyAncestor());
+            return new Token(key, ValueSource.forField(ref, catalog.source(), slots), width, ref.anyAncestor());
         }
         // a transformer: compile it through a throwaway "exists" check to reuse type checks
         try {
