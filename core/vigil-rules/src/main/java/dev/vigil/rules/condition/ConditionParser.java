@@ -79,9 +79,8 @@ public final class ConditionParser {
     /** Parses a whole condition. */
     public static Expr parse(String text) throws ConditionSyntaxException {
         ConditionParser p = new ConditionParser(text);
-        p.skipBlanks();
-        if (p.pos >= text.length()) {
-            throw new ConditionSyntaxException("empty condition", 0);
+        if (text.isEmpty()) {
+            throw new ConditionSyntaxException("filter input string is empty", 0);
         }
         Expr e = p.parseOr();
         p.skipBlanks();
@@ -145,8 +144,11 @@ public final class ConditionParser {
         return children.size() == 1 ? children.get(0) : new And(children, start);
     }
 
-    /** Consumes {@code and}/{@code or} when followed by a blank or '('. */
-    private boolean keyword(String kw) {
+    /**
+     * Consumes {@code and}/{@code or}; as in Falco, the keyword is recognised by its letters alone
+     * and must then be followed by a blank or '(' ({@code a andb} is an error, not a trailing token).
+     */
+    private boolean keyword(String kw) throws ConditionSyntaxException {
         if (text.startsWith(kw, pos)) {
             int after = pos + kw.length();
             if (after < text.length() && (isBlank(text.charAt(after)) || text.charAt(after) == '(')) {
@@ -154,6 +156,7 @@ public final class ConditionParser {
                 lastToken = kw;
                 return true;
             }
+            throw new ConditionSyntaxException("expected blank or '(' after '" + kw + "'", after);
         }
         return false;
     }
@@ -189,7 +192,7 @@ public final class ConditionParser {
         skipBlanks();
         int start = pos;
         if (pos >= text.length()) {
-            throw new ConditionSyntaxException("unexpected end of condition, expecting a check", pos);
+            throw new ConditionSyntaxException("expected a '(' token, a field check, or an identifier", pos);
         }
         if (text.charAt(pos) == '(') {
             pos++;
@@ -214,7 +217,7 @@ public final class ConditionParser {
             lastToken = ident;
             return new MacroRef(ident, start);
         }
-        throw new ConditionSyntaxException("expected a field, a macro name or '(' at '" + excerpt() + "'", pos);
+        throw new ConditionSyntaxException("expected a '(' token, a field check, or an identifier", pos);
     }
 
     private Operand finishField(String name, int start) throws ConditionSyntaxException {
@@ -563,11 +566,6 @@ public final class ConditionParser {
         while (pos < text.length() && isBlank(text.charAt(pos))) {
             pos++;
         }
-    }
-
-    private String excerpt() {
-        int end = Math.min(text.length(), pos + 20);
-        return text.substring(pos, end);
     }
 
     // --- lexical classes -------------------------------------------------------------------

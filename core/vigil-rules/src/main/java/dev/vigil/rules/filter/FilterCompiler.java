@@ -255,16 +255,16 @@ public final class FilterCompiler {
 
         Matcher matcher;
         if (c.modifier() != null) {
+            // the operator is applied to each value as written (also '!='); the modifier counts the hits
             Matcher[] each = new Matcher[values.size()];
             for (int i = 0; i < each.length; i++) {
-                each[i] = single(op.equals("!=") ? "=" : op, type, values.get(i), valueOffset);
+                each[i] = single(op, type, values.get(i), valueOffset);
             }
-            Matcher combined = switch (c.modifier()) {
+            matcher = switch (c.modifier()) {
                 case "anyof" -> new Matcher.AnyOf(each);
                 case "allof" -> new Matcher.AllOf(each);
                 default -> new Matcher.OneOf(each);
             };
-            matcher = op.equals("!=") ? new Matcher.Negated(combined) : combined;
         } else if (op.equals("in") || op.equals("intersects")) {
             matcher = setMatcher(type, values, valueOffset);
         } else if (op.equals("pmatch")) {
@@ -284,7 +284,8 @@ public final class FilterCompiler {
         }
 
         Mode mode;
-        if (listField && ref != null && ref.def().isList()) {
+        if (listField) {
+            // a list field, also through a transformer: 'in' is a subset test, 'intersects' any overlap
             mode = op.equals("in") ? Mode.ALL : Mode.ANY;
         } else if (lhs.list()) {
             mode = Mode.ANY;
