@@ -51,6 +51,22 @@ public final class RulesReader {
     private static final Set<String> MODIFIABLE_OPERATORS = Set.of("=", "==", "!=", "contains", "icontains",
             "bcontains", "startswith", "bstartswith", "endswith", "glob", "iglob", "regex");
 
+    // Falco's own texts (userspace/engine/rule_loading_messages.h)
+    private static final String WARNING_APPEND =
+            "'append' key is deprecated. Add an 'append' entry (e.g. 'condition: append') under 'override' instead.";
+    private static final String WARNING_ENABLED = "The standalone 'enabled' key usage is deprecated. The correct approach"
+            + " requires also a 'replace' entry under the 'override' key (i.e. 'enabled: replace').";
+    private static final String ERROR_OVERRIDE_APPEND = "Keys 'override' and 'append: true' cannot be used together."
+            + " Add an 'append' entry (e.g. 'condition: append') under 'override' instead.";
+    private static final String ERROR_NO_PREVIOUS_MACRO =
+            "Macro uses 'append' or 'override.condition: append' but no macro by that name already exists";
+    private static final String ERROR_NO_PREVIOUS_LIST =
+            "List uses 'append' or 'override.items: append' but no list by that name already exists";
+    private static final String ERROR_NO_PREVIOUS_RULE_APPEND =
+            "Rule uses 'append' or 'override.<key>: append' but no rule by that name already exists";
+    private static final String ERROR_NO_PREVIOUS_RULE_REPLACE =
+            "An 'override.<key>: replace' to a rule was requested but no rule by that name already exists";
+
     private final String file;
     private final String content;
     private final Collector collector;
@@ -288,26 +304,26 @@ public final class RulesReader {
         String name = scalar(map, "list", ctx0, true);
         List<Location> ctx = List.of(root(), loc("list", name, map));
         if (!LIST_NAME.matcher(name).matches()) {
-            warn(ProblemCode.LOAD_INVALID_LIST_NAME, "List has an invalid name. List names should match a regular expression: ^[^()\"'[:space:]=,]+$", ctx);
+            warn(ProblemCode.LOAD_INVALID_LIST_NAME, "List has an invalid name. List names should match a regular expression: ([^()\"'[:space:]=,]+)", ctx);
         }
         unknownKeys(map, LIST_KEYS, ctx);
-        boolean append = bool(map, "append", ctx, false);
-        Override ov = override(map, ctx, Set.of("items"), Set.of("items"));
-        if (append && ov != null) {
-            error(ProblemCode.LOAD_ERR_YAML_VALIDATE, "Keys 'override' and 'append: true' cannot be used together. Add an 'append' entry (e.g. 'items: append') under 'override' instead.", ctx);
-        }
         if (get(map, "items") == null) {
             error(ProblemCode.LOAD_ERR_YAML_VALIDATE, "Item has no mapping for key 'items'", ctx);
         }
         List<String> items = stringList(map, "items", ctx, "list item");
-        ListItem prev = collector.lists.get(name);
+        boolean append = bool(map, "append", ctx, false);
         if (append) {
-            warn(ProblemCode.LOAD_DEPRECATED_ITEM, "The 'append' key is deprecated. Add an 'append' entry (e.g. 'items: append') under 'override' instead.", ctx);
+            warn(ProblemCode.LOAD_DEPRECATED_ITEM, WARNING_APPEND, ctx);
         }
+        Override ov = override(map, ctx, Set.of("items"), Set.of("items"));
+        if (append && ov != null) {
+            error(ProblemCode.LOAD_ERR_YAML_VALIDATE, ERROR_OVERRIDE_APPEND, ctx);
+        }
+        ListItem prev = collector.lists.get(name);
         boolean doAppend = append || (ov != null && ov.append.contains("items"));
         if (doAppend) {
             if (prev == null) {
-                error(ProblemCode.LOAD_ERR_VALIDATE, "List has 'append' key or an append override but no list by that name already exists", ctx);
+                error(ProblemCode.LOAD_ERR_VALIDATE, ERROR_NO_PREVIOUS_LIST, ctx);
             }
             if (items.isEmpty()) {
                 warn(ProblemCode.LOAD_APPEND_NO_VALUES, "Overriding/appending list with no values", ctx);
@@ -316,9 +332,7 @@ public final class RulesReader {
             prev.visibility = collector.nextId();
             return;
         }
-        if (ov != null && ov.replace.contains("items") && prev == null) {
-            error(ProblemCode.LOAD_ERR_VALIDATE, "An 'override.items: replace' to a list was requested but no list by that name already exists", ctx);
-        }
+        // 'items: replace' is a redefinition, also when there is nothing to replace yet
         ListItem li = new ListItem();
         li.name = name;
         li.items = new ArrayList<>(items);
@@ -342,31 +356,29 @@ public final class RulesReader {
         String name = scalar(map, "macro", ctx0, true);
         List<Location> ctx = List.of(root(), loc("macro", name, map));
         if (!MACRO_NAME.matcher(name).matches()) {
-            warn(ProblemCode.LOAD_INVALID_MACRO_NAME, "Macro has an invalid name. Macro names should match a regular expression: ^[a-zA-Z]+[a-zA-Z0-9_]*$", ctx);
+            warn(ProblemCode.LOAD_INVALID_MACRO_NAME, "Macro has an invalid name. Macro names should match a regular expression: ([a-zA-Z]+[a-zA-Z0-9_]*)", ctx);
         }
         unknownKeys(map, MACRO_KEYS, ctx);
-        boolean append = bool(map, "append", ctx, false);
-        Override ov = override(map, ctx, Set.of("condition"), Set.of("condition"));
-        if (append && ov != null) {
-            error(ProblemCode.LOAD_ERR_YAML_VALIDATE, "Keys 'override' and 'append: true' cannot be used together. Add an 'append' entry (e.g. 'condition: append') under 'override' instead.", ctx);
-        }
         String cond = scalar(map, "condition", ctx, true);
         Location condLoc = loc("macro condition", "", get(map, "condition"));
-        MacroItem prev = collector.macros.get(name);
+        boolean append = bool(map, "append", ctx, false);
         if (append) {
-            warn(ProblemCode.LOAD_DEPRECATED_ITEM, "The 'append' key is deprecated. Add an 'append' entry (e.g. 'condition: append') under 'override' instead.", ctx);
+            warn(ProblemCode.LOAD_DEPRECATED_ITEM, WARNING_APPEND, ctx);
         }
+        Override ov = override(map, ctx, Set.of("condition"), Set.of("condition"));
+        if (append && ov != null) {
+            error(ProblemCode.LOAD_ERR_YAML_VALIDATE, ERROR_OVERRIDE_APPEND, ctx);
+        }
+        MacroItem prev = collector.macros.get(name);
         if (append || (ov != null && ov.append.contains("condition"))) {
             if (prev == null) {
-                error(ProblemCode.LOAD_ERR_VALIDATE, "Macro has 'append' key or an append override but no macro by that name already exists", ctx);
+                error(ProblemCode.LOAD_ERR_VALIDATE, ERROR_NO_PREVIOUS_MACRO, ctx);
             }
             prev.condition = prev.condition + " " + cond;
             prev.visibility = collector.nextId();
             return;
         }
-        if (ov != null && ov.replace.contains("condition") && prev == null) {
-            error(ProblemCode.LOAD_ERR_VALIDATE, "An 'override.condition: replace' to a macro was requested but no macro by that name already exists", ctx);
-        }
+        // 'condition: replace' is a redefinition, also when there is nothing to replace yet
         MacroItem m = new MacroItem();
         m.name = name;
         m.condition = cond;
@@ -392,9 +404,12 @@ public final class RulesReader {
         List<Location> ctx = List.of(root(), loc("rule", name, map));
         unknownKeys(map, RULE_KEYS, ctx);
         boolean append = bool(map, "append", ctx, false);
+        if (append) {
+            warn(ProblemCode.LOAD_DEPRECATED_ITEM, WARNING_APPEND, ctx);
+        }
         Override ov = override(map, ctx, RULE_APPENDABLE, RULE_REPLACEABLE);
         if (append && ov != null) {
-            error(ProblemCode.LOAD_ERR_YAML_VALIDATE, "Keys 'override' and 'append: true' cannot be used together. Add an 'append' entry (e.g. 'condition: append') under 'override' instead.", ctx);
+            error(ProblemCode.LOAD_ERR_YAML_VALIDATE, ERROR_OVERRIDE_APPEND, ctx);
         }
         String source = get(map, "source") != null ? scalar(map, "source", ctx, false) : null;
         if (source != null && source.isEmpty()) {
@@ -418,9 +433,9 @@ public final class RulesReader {
             }
             if (prev == null) {
                 if (!ov.append.isEmpty()) {
-                    error(ProblemCode.LOAD_ERR_VALIDATE, "Rule uses 'append' or 'override.<key>: append' but no rule by that name already exists", ctx);
+                    error(ProblemCode.LOAD_ERR_VALIDATE, ERROR_NO_PREVIOUS_RULE_APPEND, ctx);
                 }
-                error(ProblemCode.LOAD_ERR_VALIDATE, "An 'override.<key>: replace' to a rule was requested but no rule by that name already exists", ctx);
+                error(ProblemCode.LOAD_ERR_VALIDATE, ERROR_NO_PREVIOUS_RULE_REPLACE, ctx);
             }
             checkSameSource(prev, source, ctx);
             // appends first, then replaces
@@ -476,14 +491,13 @@ public final class RulesReader {
         }
 
         if (append) {
-            warn(ProblemCode.LOAD_DEPRECATED_ITEM, "The 'append' key is deprecated. Add an 'append' entry (e.g. 'condition: append') under 'override' instead.", ctx);
             boolean hasCond = get(map, "condition") != null;
             boolean hasExc = get(map, "exceptions") != null;
             if (!hasCond && !hasExc) {
                 error(ProblemCode.LOAD_ERR_VALIDATE, "Appended rule must have exceptions or condition property", ctx);
             }
             if (prev == null) {
-                error(ProblemCode.LOAD_ERR_VALIDATE, "Rule has 'append' key but no rule by that name already exists", ctx);
+                error(ProblemCode.LOAD_ERR_VALIDATE, ERROR_NO_PREVIOUS_RULE_APPEND, ctx);
             }
             checkSameSource(prev, source, ctx);
             if (hasCond) {
@@ -504,7 +518,7 @@ public final class RulesReader {
             if (prev == null) {
                 error(ProblemCode.LOAD_ERR_VALIDATE, "Rule has 'enabled' key but no rule by that name already exists", ctx);
             }
-            warn(ProblemCode.LOAD_DEPRECATED_ITEM, "The standalone 'enabled' key usage is deprecated. The correct approach requires also a 'replace' entry under the 'override' key (i.e. 'enabled: replace').", ctx);
+            warn(ProblemCode.LOAD_DEPRECATED_ITEM, WARNING_ENABLED, ctx);
             prev.enabled = bool(map, "enabled", ctx, true);
             return;
         }
@@ -560,7 +574,7 @@ public final class RulesReader {
         String p = scalar(map, "priority", ctx, true);
         Optional<Priority> pr = Priority.parse(p);
         if (pr.isEmpty()) {
-            error(ProblemCode.LOAD_ERR_VALIDATE, "Invalid priority", with(ctx, loc("rule priority", "", get(map, "priority"))));
+            error(ProblemCode.LOAD_ERR_YAML_VALIDATE, "Invalid priority", with(ctx, loc("rule priority", "", get(map, "priority"))));
         }
         return pr.get();
     }
@@ -609,6 +623,10 @@ public final class RulesReader {
             } else {
                 ex.fields = stringList(m, "fields", ex.ctx, "exception fields");
             }
+        }
+        if (requireFields && ex.fields == null) {
+            // fields are optional only when appending to a rule's exceptions
+            error(ProblemCode.LOAD_ERR_YAML_VALIDATE, "Item has no mapping for key 'fields'", ex.ctx);
         }
         Node comps = get(m, "comps");
         if (comps != null && !isNull(comps)) {
@@ -762,8 +780,11 @@ public final class RulesReader {
                 }
             }
             if (existing != null) {
-                if (ex.fields != null || ex.comps != null) {
-                    error(ProblemCode.LOAD_ERR_VALIDATE, "Can not append exception fields or comps to existing exception, only values", ex.ctx);
+                if (ex.fields != null) {
+                    error(ProblemCode.LOAD_ERR_VALIDATE, "Can not append exception fields to existing exception, only values", ex.ctx);
+                }
+                if (ex.comps != null) {
+                    error(ProblemCode.LOAD_ERR_VALIDATE, "Can not append exception comps to existing exception, only values", ex.ctx);
                 }
                 if (ex.values.isEmpty()) {
                     warn(ProblemCode.LOAD_APPEND_NO_VALUES, "Overriding/appending exception with no values", ex.ctx);
@@ -782,6 +803,7 @@ public final class RulesReader {
                 }
                 if (ex.values.isEmpty()) {
                     warn(ProblemCode.LOAD_APPEND_NO_VALUES, "Overriding/appending exception with no values", ex.ctx);
+                    error(ProblemCode.LOAD_ERR_VALIDATE, "Rule exception must have values property with a list of values", ex.ctx);
                 }
                 validateException(ex, prev);
                 prev.exceptions.add(ex);
@@ -818,9 +840,7 @@ public final class RulesReader {
             switch (op) {
                 case "append" -> {
                     if (!appendable.contains(key)) {
-                        error(ProblemCode.LOAD_ERR_YAML_VALIDATE, replaceable.contains(key)
-                                ? "Key '" + key + "' cannot be appended to, use 'replace' instead"
-                                : "Key '" + key + "' cannot be appended to", octx);
+                        error(ProblemCode.LOAD_ERR_YAML_VALIDATE, "Key '" + key + "' cannot be appended to, use 'replace' instead", octx);
                     }
                     app.add(key);
                 }
@@ -831,7 +851,8 @@ public final class RulesReader {
                     rep.add(key);
                 }
                 default -> error(ProblemCode.LOAD_ERR_YAML_VALIDATE, "Invalid override operation for key '" + key
-                        + "': '" + op + "'. Allowed values are: append, replace", octx);
+                        + "': '" + op + "'. Allowed values are: " + (appendable.contains(key) ? "append " : "")
+                        + (replaceable.contains(key) ? "replace " : ""), octx);
             }
         }
         return new Override(app, rep);
