@@ -1381,6 +1381,26 @@ class LoaderSemanticsTest {
         }
 
         @Test
+        void theWarningStartsAboveOneHundredEventCodes() {
+            // Falco counts event codes: each name stands for its enter/exit and legacy codes
+            dev.vigil.event.EventTypes types = dev.vigil.event.EventTypes.get();
+            List<String> names = new ArrayList<>();
+            int codes = 0;
+            for (int c = 0; c < types.size() && codes < 100; c++) {
+                if (codes + types.weight(c) <= 100) {
+                    names.add(types.name(c));
+                    codes += types.weight(c);
+                }
+            }
+            assertThat(codes).isEqualTo(100);
+            String hundred = "evt.type in (" + String.join(", ", names) + ")";
+            assertThat(problems(loadOk(ruleYaml("r", hundred)), ProblemCode.LOAD_NO_EVTTYPE)).isEmpty();
+            String extra = types.names().stream().filter(n -> !names.contains(n)).findFirst().orElseThrow();
+            String more = "evt.type in (" + String.join(", ", names) + ", " + extra + ")";
+            assertThat(problems(loadOk(ruleYaml("r", more)), ProblemCode.LOAD_NO_EVTTYPE)).hasSize(1);
+        }
+
+        @Test
         void rulesOnlyRunForTheirEventTypes() {
             var r = loadOk(ruleYaml("r", "evt.type in (open, openat) and proc.name = cat"));
             assertThat(matches(r, "openat", "proc.name", "cat")).isTrue();
