@@ -109,6 +109,34 @@ final class CheckNodes {
         }
     }
 
+    /**
+     * {@code evt.type} compared with event names: a bit test on the event's type code; events
+     * without a type code fall back to the field's value.
+     */
+    static final class EventTypeCheck extends Filter {
+        private final int slot;
+        private final java.util.BitSet codes;
+        private final java.util.Set<String> names;
+        private final boolean negate;
+
+        EventTypeCheck(int slot, java.util.BitSet codes, java.util.Set<String> names, boolean negate) {
+            this.slot = slot;
+            this.codes = codes;
+            this.names = names;
+            this.negate = negate;
+        }
+
+        @Override
+        public boolean test(Event e) {
+            int code = e.typeCode();
+            if (code >= 0) {
+                return codes.get(code) != negate;
+            }
+            Object v = e.value(slot);
+            return v != null && names.contains(v) != negate;
+        }
+    }
+
     static final class ExistsCheck extends Filter {
         private final ValueSource source;
 

@@ -17,6 +17,10 @@ public abstract class Filter {
             this.children = children;
         }
 
+        Filter[] children() {
+            return children.clone();
+        }
+
         @Override
         public boolean test(Event e) {
             for (Filter f : children) {
@@ -33,6 +37,10 @@ public abstract class Filter {
 
         OrFilter(Filter[] children) {
             this.children = children;
+        }
+
+        Filter[] children() {
+            return children.clone();
         }
 
         @Override

@@ -75,18 +75,28 @@ public final class FilterCompiler {
     private Filter node(Expr e) throws FilterCompileException {
         return switch (e) {
             case Ast.And a -> {
-                Filter[] children = new Filter[a.children().size()];
-                for (int i = 0; i < children.length; i++) {
-                    children[i] = node(a.children().get(i));
+                List<Filter> children = new ArrayList<>();
+                for (Expr child : a.children()) {
+                    Filter f = node(child);
+                    if (f instanceof Filter.AndFilter inner) {
+                        children.addAll(List.of(inner.children()));
+                    } else {
+                        children.add(f);
+                    }
                 }
-                yield new Filter.AndFilter(children);
+                yield new Filter.AndFilter(children.toArray(Filter[]::new));
             }
             case Ast.Or o -> {
-                Filter[] children = new Filter[o.children().size()];
-                for (int i = 0; i < children.length; i++) {
-                    children[i] = node(o.children().get(i));
+                List<Filter> children = new ArrayList<>();
+                for (Expr child : o.children()) {
+                    Filter f = node(child);
+                    if (f instanceof Filter.OrFilter inner) {
+                        children.addAll(List.of(inner.children()));
+                    } else {
+                        children.add(f);
+                    }
                 }
-                yield new Filter.OrFilter(children);
+                yield new Filter.OrFilter(children.toArray(Filter[]::new));
             }
             case Ast.Not n -> new Filter.NotFilter(node(n.child()));
             case Ast.MacroRef m -> throw new FilterCompileException("filter error: unexpected identifier '" + m.name() + "'", m.offset(), false);
@@ -293,6 +303,17 @@ public final class FilterCompiler {
             mode = Mode.SINGLE;
         }
 
+        if (mode == Mode.SINGLE && lhs.source() instanceof ValueSource.EventTypeSource ts && c.modifier() == null
+                && Set.of("=", "!=", "in", "intersects").contains(op)) {
+            java.util.BitSet codes = new java.util.BitSet(EventTypes.get().size());
+            for (String v : values) {
+                int code = EventTypes.get().code(v);
+                if (code >= 0) {
+                    codes.set(code);
+                }
+            }
+            return new CheckNodes.EventTypeCheck(ts.slot, codes, new HashSet<>(values), op.equals("!="));
+        }
         if (mode == Mode.SINGLE && lhs.source() instanceof ValueSource.FieldSource fs && c.modifier() == null) {
             if (op.equals("=") && type == FieldType.STRING) {
                 return new CheckNodes.StringEqualsCheck(fs.slot, values.get(0));
