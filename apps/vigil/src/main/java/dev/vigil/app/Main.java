@@ -131,14 +131,11 @@ public final class Main implements Runnable {
                 err.println("vigil: cannot read events file " + events);
                 return 2;
             }
-            RuleSelection selection = sel.selection();
-            RuleEngine.LoadResult loaded = rulesOptions.load(err);
-            if (!loaded.successful()) {
-                err.println("vigil: the rules did not load; fix the errors above");
+            RuleSet rs = rulesOptions.ruleSet(sel.selection(), err);
+            if (rs == null) {
                 return 1;
             }
-            RuleSet rs = loaded.ruleSet(selection);
-            err.println("vigil: " + rs.runningRules().size() + " rules running (" + loaded.rules().size() + " loaded)");
+            err.println("vigil: " + rs.runningRules().size() + " rules running (" + rs.rules().size() + " loaded)");
             Replayer r = new Replayer(rs, sel.matching, !json);
             Replayer.Summary s;
             if (events == null) {
@@ -150,7 +147,7 @@ public final class Main implements Runnable {
                     s = r.replay(events.toString(), in, out, err);
                 }
             }
-            err.println("vigil: " + s.events() + " events, " + s.alerts() + " alerts" + (s.badLines() > 0 ? ", " + s.badLines() + " malformed lines skipped" : ""));
+            err.println("vigil: " + s);
             return 0;
         }
     }
@@ -173,13 +170,10 @@ public final class Main implements Runnable {
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            RuleSelection selection = sel.selection();
-            RuleEngine.LoadResult loaded = rulesOptions.load(err);
-            if (!loaded.successful()) {
-                err.println("vigil: the rules did not load; fix the errors above");
+            RuleSet rs = rulesOptions.ruleSet(sel.selection(), err);
+            if (rs == null) {
                 return 1;
             }
-            RuleSet rs = loaded.ruleSet(selection);
             Replayer r = new Replayer(rs, sel.matching, text);
             Replayer.Summary s;
             if (events.equals("-")) {
@@ -194,7 +188,7 @@ public final class Main implements Runnable {
                     s = r.replay(events, in, out, err);
                 }
             }
-            err.println("vigil: " + s.events() + " events, " + s.alerts() + " alerts" + (s.badLines() > 0 ? ", " + s.badLines() + " malformed lines skipped" : ""));
+            err.println("vigil: " + s);
             return 0;
         }
     }
@@ -291,12 +285,11 @@ public final class Main implements Runnable {
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            RuleEngine.LoadResult r = rulesOptions.load(err);
-            if (!r.successful()) {
-                err.println("vigil: the rules did not load; fix the errors above");
+            RuleSet rs = rulesOptions.ruleSet(RuleSelection.all(), err);
+            if (rs == null) {
                 return 1;
             }
-            RuleTests.Outcome o = new RuleTests(r.ruleSet(RuleSelection.all())).run(cases, out);
+            RuleTests.Outcome o = new RuleTests(rs).run(cases, out);
             out.println(o.passed() + " passed, " + o.failed() + " failed");
             return o.failed() == 0 && o.passed() > 0 ? 0 : 1;
         }

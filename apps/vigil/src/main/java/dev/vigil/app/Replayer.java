@@ -22,7 +22,12 @@ final class Replayer {
     private final AlertFormatter formatter = new AlertFormatter(AlertFormatter.defaultHostname());
 
     /** What a replay did. */
-    record Summary(long events, long alerts, long badLines) {}
+    record Summary(long events, long alerts, long badLines) {
+        @Override
+        public String toString() {
+            return events + " events, " + alerts + " alerts" + (badLines > 0 ? ", " + badLines + " malformed lines skipped" : "");
+        }
+    }
 
     Replayer(RuleSet rules, RuleMatching matching, boolean text) {
         this.rules = rules;

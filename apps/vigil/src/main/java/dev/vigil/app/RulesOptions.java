@@ -30,6 +30,16 @@ final class RulesOptions {
         return RuleEngine.Options.defaults().withSuggestedOutput(!noSuggestedOutput);
     }
 
+    /** Loads the rules and selects the running ones; null (after saying why on {@code err}) when they do not load. */
+    dev.vigil.rules.RuleSet ruleSet(dev.vigil.rules.RuleSelection selection, PrintWriter err) {
+        RuleEngine.LoadResult loaded = load(err);
+        if (!loaded.successful()) {
+            err.println("vigil: the rules did not load; fix the errors above");
+            return null;
+        }
+        return loaded.ruleSet(selection);
+    }
+
     /** Loads the given rules (or the bundled defaults); prints problems to {@code err}. */
     RuleEngine.LoadResult load(PrintWriter err) {
         RuleEngine.LoadResult r;

@@ -45,26 +45,41 @@ public final class Collector {
         return counter++;
     }
 
+    /**
+     * Falco's define: a new name takes the next position; a known name is replaced wholesale but
+     * keeps its original position. Either way the item gets a fresh visibility stamp.
+     */
+    <T extends Item> void define(Map<String, T> items, T item) {
+        int id = nextId();
+        T prev = items.get(item.name);
+        item.index = prev != null ? prev.index : id;
+        item.visibility = id;
+        items.put(item.name, item);
+    }
+
+    /** An append or override keeps the position and takes a fresh visibility stamp. */
+    void touch(Item item) {
+        item.visibility = nextId();
+    }
+
+    /** What every list, macro and rule has: a name, a position, a visibility stamp and a context. */
+    abstract static class Item {
+        String name;
+        int index;
+        int visibility;
+        List<Location> ctx;
+    }
+
     /** A plugin requirement with its alternatives, and the file that declared it. */
     public record PluginRequirement(String file, List<String[]> options, List<Location> ctx) {}
 
-    static final class ListItem {
-        String name;
+    static final class ListItem extends Item {
         List<String> items = new ArrayList<>();
-        int index;
-        int visibility;
-        List<Location> ctx;
-        boolean used;
     }
 
-    static final class MacroItem {
-        String name;
+    static final class MacroItem extends Item {
         String condition;
         Location conditionLoc;
-        int index;
-        int visibility;
-        List<Location> ctx;
-        boolean used;
     }
 
     static final class ExceptionItem {
@@ -88,8 +103,7 @@ public final class Collector {
         }
     }
 
-    static final class RuleItem {
-        String name;
+    static final class RuleItem extends Item {
         String condition;
         Location conditionLoc;
         String output;
@@ -104,9 +118,6 @@ public final class Collector {
         boolean skipIfUnknownFilter;
         boolean capture;
         long captureDuration;
-        int index;
-        int visibility;
-        List<Location> ctx;
         String file;
         boolean unknownSource;
     }

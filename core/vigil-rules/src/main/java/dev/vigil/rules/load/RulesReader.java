@@ -329,7 +329,7 @@ public final class RulesReader {
                 warn(ProblemCode.LOAD_APPEND_NO_VALUES, "Overriding/appending list with no values", ctx);
             }
             prev.items.addAll(items);
-            prev.visibility = collector.nextId();
+            collector.touch(prev);
             return;
         }
         // 'items: replace' is a redefinition, also when there is nothing to replace yet
@@ -337,15 +337,7 @@ public final class RulesReader {
         li.name = name;
         li.items = new ArrayList<>(items);
         li.ctx = ctx;
-        int id = collector.nextId();
-        if (prev != null) {
-            li.index = prev.index;
-            li.visibility = id;
-        } else {
-            li.index = id;
-            li.visibility = id;
-        }
-        collector.lists.put(name, li);
+        collector.define(collector.lists, li);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -375,7 +367,7 @@ public final class RulesReader {
                 error(ProblemCode.LOAD_ERR_VALIDATE, ERROR_NO_PREVIOUS_MACRO, ctx);
             }
             prev.condition = prev.condition + " " + cond;
-            prev.visibility = collector.nextId();
+            collector.touch(prev);
             return;
         }
         // 'condition: replace' is a redefinition, also when there is nothing to replace yet
@@ -384,15 +376,7 @@ public final class RulesReader {
         m.condition = cond;
         m.conditionLoc = condLoc;
         m.ctx = ctx;
-        int id = collector.nextId();
-        if (prev != null) {
-            m.index = prev.index;
-            m.visibility = id;
-        } else {
-            m.index = id;
-            m.visibility = id;
-        }
-        collector.macros.put(name, m);
+        collector.define(collector.macros, m);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -486,7 +470,7 @@ public final class RulesReader {
                     default -> throw new IllegalStateException(k);
                 }
             }
-            prev.visibility = collector.nextId();
+            collector.touch(prev);
             return;
         }
 
@@ -507,7 +491,7 @@ public final class RulesReader {
             if (hasExc) {
                 appendExceptions(prev, map, ctx);
             }
-            prev.visibility = collector.nextId();
+            collector.touch(prev);
             return;
         }
 
@@ -545,23 +529,14 @@ public final class RulesReader {
         if (get(map, "exceptions") != null) {
             r.exceptions = readExceptions(map, ctx, r, true);
         }
+        if (prev != null && !prev.source.equals(r.source)) {
+            error(ProblemCode.LOAD_ERR_VALIDATE, "Rule has been re-defined with a different source", ctx);
+        }
         if (!engine.sources().contains(r.source)) {
             r.unknownSource = true;
             warn(ProblemCode.LOAD_UNKNOWN_SOURCE, "Unknown source " + r.source + ", skipping", ctx);
         }
-        int id = collector.nextId();
-        if (prev != null) {
-            if (source != null && !prev.source.equals(r.source)) {
-                // a full redefinition may change the source
-                r.index = prev.index;
-            }
-            r.index = prev.index;
-            r.visibility = id;
-        } else {
-            r.index = id;
-            r.visibility = id;
-        }
-        collector.rules.put(name, r);
+        collector.define(collector.rules, r);
     }
 
     private void checkSameSource(RuleItem prev, String source, List<Location> ctx) throws Stop {

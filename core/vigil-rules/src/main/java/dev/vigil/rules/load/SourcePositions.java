@@ -27,32 +27,20 @@ final class SourcePositions {
             return at(value, line, col, content);
         }
         if (style == '|' || style == '>') {
-            int indent = -1;
             int consumed = 0;
-            int lastLine = -1;
-            int lastEnd = 0;
-            for (int l = line + 1; l < lines.length; l++) {
-                String src = lines[l];
-                if (src.isBlank()) {
+            Body last = null;
+            for (Body b : blockBody(lines, line)) {
+                if (b.text() == null) {
                     consumed += 1;
                     continue;
                 }
-                int lead = src.length() - src.stripLeading().length();
-                if (indent < 0) {
-                    indent = lead;
+                if (offset <= consumed + b.text().length()) {
+                    return at(value, b.line(), b.indent() + (offset - consumed), content);
                 }
-                if (lead < indent) {
-                    break;
-                }
-                String body = src.substring(indent);
-                if (offset <= consumed + body.length()) {
-                    return at(value, l, indent + (offset - consumed), content);
-                }
-                consumed += body.length() + 1;
-                lastLine = l;
-                lastEnd = src.length();
+                consumed += b.text().length() + 1;
+                last = b;
             }
-            return lastLine >= 0 ? at(value, lastLine, lastEnd, content) : at(value, line, col, content);
+            return last != null ? at(value, last.line(), last.indent() + last.text().length(), content) : at(value, line, col, content);
         }
         int shift = (style == '"' || style == '\'') ? 1 : 0;
         return at(value, line, col + shift + offset, content);
@@ -66,21 +54,8 @@ final class SourcePositions {
     private static String scalarText(String[] lines, int line, int col, char style) {
         if (style == '|' || style == '>') {
             StringBuilder sb = new StringBuilder();
-            int indent = -1;
-            for (int l = line + 1; l < lines.length; l++) {
-                String src = lines[l];
-                if (src.isBlank()) {
-                    sb.append('\n');
-                    continue;
-                }
-                int lead = src.length() - src.stripLeading().length();
-                if (indent < 0) {
-                    indent = lead;
-                }
-                if (lead < indent) {
-                    break;
-                }
-                sb.append(src.substring(indent)).append(style == '>' ? ' ' : '\n');
+            for (Body b : blockBody(lines, line)) {
+                sb.append(b.text() == null ? "\n" : b.text() + (style == '>' ? " " : "\n"));
             }
             return sb.toString();
         }
@@ -89,6 +64,31 @@ final class SourcePositions {
             return rest.length() > 1 ? rest.substring(1) : "";
         }
         return rest;
+    }
+
+    /** One source line of a block scalar: its body without indentation, or null for a blank line. */
+    private record Body(int line, int indent, String text) {}
+
+    /** The lines of the block scalar whose indicator is on line {@code header}. */
+    private static java.util.List<Body> blockBody(String[] lines, int header) {
+        java.util.List<Body> out = new java.util.ArrayList<>();
+        int indent = -1;
+        for (int l = header + 1; l < lines.length; l++) {
+            String src = lines[l];
+            if (src.isBlank()) {
+                out.add(new Body(l, Math.max(indent, 0), null));
+                continue;
+            }
+            int lead = src.length() - src.stripLeading().length();
+            if (indent < 0) {
+                indent = lead;
+            }
+            if (lead < indent) {
+                break;
+            }
+            out.add(new Body(l, indent, src.substring(indent)));
+        }
+        return out;
     }
 
     private static int commonPrefix(String a, String b) {
