@@ -333,15 +333,30 @@ public final class RulesCompiler {
     private static String suggestedSuffix(FieldCatalog catalog, String output) {
         StringBuilder sb = new StringBuilder();
         for (FieldDef d : catalog.fields().values()) {
-            if (d.has(FieldFlag.SUGGESTED_OUTPUT)) {
-                String token = "%" + d.name();
-                if (output.contains(token + " ") || output.endsWith(token) || output.contains("%(" + d.name() + ")")) {
-                    continue;
-                }
-                sb.append(' ').append(d.name().replace('.', '_')).append('=').append(token);
+            if (d.has(FieldFlag.SUGGESTED_OUTPUT) && !mentions(output, d.name())) {
+                sb.append(' ').append(d.name().replace('.', '_')).append('=').append('%').append(d.name());
             }
         }
         return sb.toString();
+    }
+
+    /** Whether the output already prints the field ({@code %name} or {@code %(name)} as a whole token). */
+    private static boolean mentions(String output, String field) {
+        if (output.contains("%(" + field + ")")) {
+            return true;
+        }
+        String token = "%" + field;
+        for (int i = output.indexOf(token); i >= 0; i = output.indexOf(token, i + 1)) {
+            int end = i + token.length();
+            if (end >= output.length()) {
+                return true;
+            }
+            char c = output.charAt(end);
+            if (!(Character.isLetterOrDigit(c) || c == '_' || c == '.' || c == '[')) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Falco's recipe for turning exceptions into condition text (before list expansion). */
