@@ -5,7 +5,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 export JAVA_HOME="${VIGIL_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 
 need=()
-for pkg in ca-certificates unzip; do
+# build: clang, llvm, libbpf-dev and bpftool compile the eBPF probe; run: libbpf1 loads it
+for pkg in ca-certificates unzip clang llvm libbpf-dev libbpf1 bpftool; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ "${#need[@]}" -gt 0 ]; then

@@ -1,0 +1,210 @@
+package dev.vigil.capture.ebpf;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One record from the probe, decoded. The reader reuses a single instance for every record it
+ * hands out, so a consumer must copy what it keeps before returning.
+ *
+ * <p>Which accessors are meaningful depends on {@link #kind()}; the others keep stale values.
+ */
+public final class RawRecord {
+    /** What the probe saw. */
+    public enum Kind {
+        /** A successful execve/execveat (from the sched_process_exec tracepoint). */
+        EXEC,
+        /** A failed execve/execveat (sys_exit with a negative return). */
+        EXEC_FAIL,
+        /** open, openat, openat2 (and creat) at sys_exit: path, flags, mode, dirfd; the new fd in {@link #ret()}. */
+        OPEN,
+        /** connect at sys_exit: fd, family, address, port or unix path. */
+        CONNECT,
+        /** A thread-group leader exited (sched_process_exit). */
+        EXIT,
+        /** A new process or thread (sched_process_fork). */
+        FORK,
+        /** Any other selected syscall at sys_exit: the raw arguments. */
+        GENERIC
+    }
+
+    Kind kind;
+    long monotonicNanos;
+    long cgroupId;
+    long ret;
+    int pid;
+    int tid;
+    int ppid;
+    int uid;
+    int gid;
+    int syscallNr;
+    String comm = "";
+
+    // EXEC / EXEC_FAIL
+    String filename = "";
+    final List<String> argv = new ArrayList<>();
+    int vpid;
+    long mntns;
+    String cgroupLeaf = "";
+    String cgroupParent = "";
+    int loginUid = -1;
+
+    // OPEN
+    String path = "";
+    int flags;
+    int mode;
+    int dirfd;
+
+    // CONNECT
+    int fd;
+    int family;
+    int port;
+    byte[] address = new byte[0];
+    String unixPath = "";
+
+    // EXIT
+    int exitCode;
+
+    // FORK
+    int childPid;
+    int childTid;
+
+    // GENERIC
+    final long[] args = new long[6];
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** Kernel time of the event, CLOCK_MONOTONIC nanoseconds (the clock of {@link System#nanoTime()}). */
+    public long monotonicNanos() {
+        return monotonicNanos;
+    }
+
+    /** The cgroup v2 id of the task (1 for the root cgroup). */
+    public long cgroupId() {
+        return cgroupId;
+    }
+
+    /** The syscall's return value (new fd, 0, or a negative errno). */
+    public long ret() {
+        return ret;
+    }
+
+    /** Thread-group id (the process id as user space sees it in the host pid namespace). */
+    public int pid() {
+        return pid;
+    }
+
+    public int tid() {
+        return tid;
+    }
+
+    public int ppid() {
+        return ppid;
+    }
+
+    public int uid() {
+        return uid;
+    }
+
+    public int gid() {
+        return gid;
+    }
+
+    /** The x86-64 syscall number, or -1 for tracepoint records (exec, exit, fork). */
+    public int syscallNr() {
+        return syscallNr;
+    }
+
+    /** The task's comm (at most 15 characters). */
+    public String comm() {
+        return comm;
+    }
+
+    public String filename() {
+        return filename;
+    }
+
+    /** argv of an exec, argv[0] first. */
+    public List<String> argv() {
+        return argv;
+    }
+
+    /** The pid as seen in the process's own pid namespace. */
+    public int vpid() {
+        return vpid;
+    }
+
+    public long mntns() {
+        return mntns;
+    }
+
+    public String cgroupLeaf() {
+        return cgroupLeaf;
+    }
+
+    public String cgroupParent() {
+        return cgroupParent;
+    }
+
+    /** The audit login uid, -1 when unset. */
+    public int loginUid() {
+        return loginUid;
+    }
+
+    public String path() {
+        return path;
+    }
+
+    public int flags() {
+        return flags;
+    }
+
+    public int mode() {
+        return mode;
+    }
+
+    public int dirfd() {
+        return dirfd;
+    }
+
+    public int fd() {
+        return fd;
+    }
+
+    /** AF_INET (2), AF_INET6 (10) or AF_UNIX (1). */
+    public int family() {
+        return family;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** 4 or 16 address bytes for AF_INET/AF_INET6. */
+    public byte[] address() {
+        return address;
+    }
+
+    public String unixPath() {
+        return unixPath;
+    }
+
+    public int exitCode() {
+        return exitCode;
+    }
+
+    public int childPid() {
+        return childPid;
+    }
+
+    public int childTid() {
+        return childTid;
+    }
+
+    /** Raw syscall argument {@code i} (0..5) of a GENERIC record. */
+    public long arg(int i) {
+        return args[i];
+    }
+}
