@@ -1,0 +1,658 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Vigil kernel probe (CO-RE).
+ *
+ * Programs, each built twice: a tp_btf program (typed context, cheapest) and a
+ * raw_tp twin whose name ends in "_raw". The twins are marked "?" (autoload
+ * off); the Java loader switches them on only when the tp_btf set is rejected
+ * by the running kernel.
+ *
+ *   vg_sys_exit   sys_exit           dispatcher for every selected syscall
+ *   vg_proc_exec  sched_process_exec EXEC
+ *   vg_proc_exit  sched_process_exit EXIT (thread-group leader only)
+ *   vg_proc_fork  sched_process_fork FORK
+ *
+ * Syscall records are produced at exit only: the arguments are still in the
+ * saved user registers (pt_regs di, si, dx, r10, r8, r9) and the number is in
+ * orig_ax, so no enter/exit pairing is needed.
+ *
+ * Records of variable size (EXEC, EXEC_FAIL, OPEN) are assembled in a per-CPU
+ * scratch buffer and copied with bpf_ringbuf_output; fixed-size records
+ * (CONNECT, EXIT, FORK, GENERIC) are reserved in the ring and submitted.
+ * The layout is in probe.h.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "probe.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define VG_AF_UNIX 1
+#define VG_AF_INET 2
+#define VG_AF_INET6 10
+#define VG_AT_FDCWD -100
+#define VG_O_WRONLY 01
+#define VG_O_CREAT 0100
+#define VG_O_TRUNC 01000
+#define VG_TS_COMPAT 0x0002 /* x86 thread_info.status: task is in an ia32 syscall */
+
+/* Variable regions are written at offset "off & VG_OFF_MASK" with a length of
+ * at most VG_RECORD_MAX - 1, so a scratch buffer twice that size can never be
+ * overrun, whatever the verifier believes about off. */
+#define VG_OFF_MASK (VG_RECORD_MAX - 1)
+#define VG_SCRATCH_SIZE (2 * VG_RECORD_MAX)
+
+struct vg_scratch_buf {
+	__u8 b[VG_SCRATCH_SIZE];
+};
+
+/* Maps. Names carry a prefix: vmlinux.h of recent kernels already defines a
+ * type called "config". */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20); /* the loader resizes it before load */
+} vg_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VG_SEL_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u32);
+} vg_selected SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vg_settings);
+} vg_cfg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vg_stats);
+} vg_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vg_scratch_buf);
+} vg_scratch SEC(".maps");
+
+/* CO-RE flavours for fields that moved or are optional. Defining both
+ * spellings here keeps the source compiling against any vmlinux.h. */
+struct kernfs_node___new {
+	struct kernfs_node *__parent; /* since 6.15 */
+} __attribute__((preserve_access_index));
+
+struct kernfs_node___old {
+	struct kernfs_node *parent; /* up to 6.14 */
+} __attribute__((preserve_access_index));
+
+struct task_struct___audit {
+	kuid_t loginuid; /* only with CONFIG_AUDIT */
+} __attribute__((preserve_access_index));
+
+/* ---------------------------------------------------------------- helpers */
+
+static __always_inline struct vg_stats *stats(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&vg_stats, &zero);
+}
+
+static __always_inline void count_read_error(void)
+{
+	struct vg_stats *s = stats();
+	if (s)
+		s->read_errors++;
+}
+
+static __always_inline void count_result(long err)
+{
+	struct vg_stats *s = stats();
+	if (!s)
+		return;
+	if (err)
+		s->drops++;
+	else
+		s->events++;
+}
+
+static __always_inline bool switched_on(__u32 index)
+{
+	__u32 *on = bpf_map_lookup_elem(&vg_selected, &index);
+	return on && *on;
+}
+
+/* The settings, or NULL when the current task belongs to the ignored tgid. */
+static __always_inline struct vg_settings *settings_for_current(void)
+{
+	__u32 zero = 0;
+	struct vg_settings *cfg = bpf_map_lookup_elem(&vg_cfg, &zero);
+	if (!cfg)
+		return NULL;
+	if (cfg->ignore_tgid && cfg->ignore_tgid == (__u32)(bpf_get_current_pid_tgid() >> 32))
+		return NULL;
+	return cfg;
+}
+
+/* Wakeup policy: timed mode never wakes the reader, except when the backlog
+ * passes wakeup_bytes, so a burst cannot fill the ring while it sleeps. */
+static __always_inline __u64 wake_flags(struct vg_settings *cfg)
+{
+	if (cfg->wakeup_mode == VG_WAKE_EACH)
+		return 0;
+	if (cfg->wakeup_bytes && bpf_ringbuf_query(&vg_events, BPF_RB_AVAIL_DATA) >= cfg->wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void *scratch(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&vg_scratch, &zero);
+}
+
+/* Copies a record assembled in the scratch buffer into the ring. */
+static __always_inline void send_scratch(void *rec, __u32 len, struct vg_settings *cfg)
+{
+	long err = bpf_ringbuf_output(&vg_events, rec, len & VG_OFF_MASK, wake_flags(cfg));
+	count_result(err);
+}
+
+static __always_inline void fill_hdr(struct vg_hdr *h, struct task_struct *task, __u16 kind, __s32 nr,
+				     __s64 ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+
+	h->ts = bpf_ktime_get_ns();
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->ret = ret;
+	h->pid = pid_tgid >> 32;
+	h->tid = (__u32)pid_tgid;
+	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	h->uid = (__u32)uid_gid;
+	h->gid = uid_gid >> 32;
+	h->syscall_nr = nr;
+	h->kind = kind;
+	h->flags = 0;
+	h->len = 0;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	if (!kn)
+		return NULL;
+	if (bpf_core_field_exists(struct kernfs_node___new, __parent))
+		return BPF_CORE_READ((struct kernfs_node___new *)kn, __parent);
+	return BPF_CORE_READ((struct kernfs_node___old *)kn, parent);
+}
+
+/* mntns, vpid and loginuid of an exec record. */
+static __always_inline void fill_task_info(struct vg_exec *r, struct task_struct *task)
+{
+	struct pid *tp;
+	unsigned int level;
+	int vpid = 0;
+
+	r->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+
+	/* The tgid as the innermost pid namespace numbers it:
+	 * group_leader->thread_pid->numbers[level].nr */
+	tp = BPF_CORE_READ(task, group_leader, thread_pid);
+	level = BPF_CORE_READ(tp, level);
+	if (tp && bpf_probe_read_kernel(&vpid, sizeof(vpid),
+					(void *)tp + bpf_core_field_offset(struct pid, numbers) +
+						(level & 31) * bpf_core_type_size(struct upid) +
+						bpf_core_field_offset(struct upid, nr)))
+		count_read_error();
+	r->vpid = vpid;
+
+	r->loginuid = -1;
+	if (bpf_core_field_exists(struct task_struct___audit, loginuid))
+		r->loginuid = (__s32)BPF_CORE_READ((struct task_struct___audit *)task, loginuid.val);
+}
+
+/* Appends the region of a kernel string at buf[off]; returns its length. */
+static __always_inline __u32 put_kernel_str(__u8 *buf, __u32 off, const char *src, __u32 max)
+{
+	long n;
+
+	if (!src)
+		return 0;
+	n = bpf_probe_read_kernel_str(buf + (off & VG_OFF_MASK), max, src);
+	if (n < 0) {
+		count_read_error();
+		return 0;
+	}
+	return n;
+}
+
+/*
+ * Cgroup leaf and parent names. The cgroup v2 directory comes first; when the
+ * task sits in the v2 root (hybrid hosts where runtimes use v1 only), the v1
+ * cpu controller's directory is used instead, as container runtimes always
+ * create one there.
+ */
+static __always_inline __u32 put_cgroups(struct vg_exec *r, __u8 *buf, __u32 off, struct task_struct *task)
+{
+	struct css_set *cs = BPF_CORE_READ(task, cgroups);
+	struct kernfs_node *kn = BPF_CORE_READ(cs, dfl_cgrp, kn);
+	struct kernfs_node *parent = kn_parent(kn);
+	__u32 n;
+
+	if (!parent && cs && bpf_core_enum_value_exists(enum cgroup_subsys_id, cpu_cgrp_id)) {
+		__u64 id = bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id);
+		struct cgroup_subsys_state *css = NULL;
+
+		if (!bpf_probe_read_kernel(&css, sizeof(css),
+					   (void *)cs + bpf_core_field_offset(struct css_set, subsys) +
+						   (id & 15) * sizeof(void *)) &&
+		    css) {
+			struct kernfs_node *v1 = BPF_CORE_READ(css, cgroup, kn);
+			struct kernfs_node *v1_parent = kn_parent(v1);
+
+			if (v1_parent) {
+				kn = v1;
+				parent = v1_parent;
+			}
+		}
+	}
+
+	n = kn ? put_kernel_str(buf, off, BPF_CORE_READ(kn, name), VG_CGNAME_MAX) : 0;
+	r->cg_leaf_len = n;
+	off += n;
+	n = parent ? put_kernel_str(buf, off, BPF_CORE_READ(parent, name), VG_CGNAME_MAX) : 0;
+	r->cg_parent_len = n;
+	return off + n;
+}
+
+/* ------------------------------------------------------- syscall records */
+
+static __always_inline void emit_open(struct task_struct *task, struct vg_settings *cfg, long nr, long ret,
+				      long dirfd, __u64 upath, __u64 flags, __u64 mode)
+{
+	struct vg_open *r = scratch();
+	long n;
+
+	if (!r)
+		return;
+	fill_hdr(&r->h, task, VG_KIND_OPEN, nr, ret);
+	r->flags = flags;
+	r->mode = mode;
+	r->dirfd = dirfd;
+	r->pad = 0;
+	n = bpf_probe_read_user_str(r->path, VG_PATH_MAX, (const void *)upath);
+	if (n < 0) {
+		count_read_error();
+		n = 0;
+	}
+	r->path_len = n;
+	r->h.len = sizeof(*r) + n;
+	send_scratch(r, r->h.len, cfg);
+}
+
+static __always_inline void emit_connect(struct task_struct *task, struct vg_settings *cfg, long nr, long ret,
+					 __u64 fd, __u64 uaddr, __u64 addrlen)
+{
+	struct vg_connect *r = bpf_ringbuf_reserve(&vg_events, sizeof(*r), 0);
+	__u8 sa[24]; /* family, port, then v4 address or v6 flowinfo + address */
+	__u16 family = 0;
+	long n;
+
+	if (!r) {
+		count_result(-1);
+		return;
+	}
+	fill_hdr(&r->h, task, VG_KIND_CONNECT, nr, ret);
+	r->h.len = sizeof(*r);
+	__builtin_memset(&r->fd, 0, sizeof(*r) - sizeof(r->h));
+	r->fd = fd;
+
+	if (uaddr && addrlen >= 2 && bpf_probe_read_user(&family, sizeof(family), (const void *)uaddr))
+		count_read_error();
+	r->family = family;
+
+	if (family == VG_AF_INET && addrlen >= 8) {
+		if (bpf_probe_read_user(sa, 8, (const void *)uaddr)) {
+			count_read_error();
+		} else {
+			r->port = ((__u16)sa[2] << 8) | sa[3];
+			__builtin_memcpy(r->addr, &sa[4], 4);
+		}
+	} else if (family == VG_AF_INET6 && addrlen >= 24) {
+		if (bpf_probe_read_user(sa, 24, (const void *)uaddr)) {
+			count_read_error();
+		} else {
+			r->port = ((__u16)sa[2] << 8) | sa[3];
+			__builtin_memcpy(r->addr, &sa[8], 16);
+		}
+	} else if (family == VG_AF_UNIX && addrlen > 2) {
+		n = addrlen - 2;
+		if (n > 108)
+			n = 108;
+		n &= VG_UNIX_MAX - 1;
+		if (bpf_probe_read_user(r->unix_path, n, (const void *)(uaddr + 2))) {
+			count_read_error();
+			n = 0;
+		}
+		r->unix_len = n;
+	}
+	bpf_ringbuf_submit(r, wake_flags(cfg));
+	count_result(0);
+}
+
+/* A failed execve/execveat: the caller's memory is intact, so filename and
+ * argv come from the syscall's user pointers. */
+static __always_inline void emit_exec_fail(struct task_struct *task, struct vg_settings *cfg, long nr, long ret,
+					   __u64 ufilename, __u64 uargv)
+{
+	struct vg_exec *r = scratch();
+	__u8 *buf = (__u8 *)r;
+	__u32 off = sizeof(*r), start, argc = 0;
+	long n;
+	int i;
+
+	if (!r)
+		return;
+	fill_hdr(&r->h, task, VG_KIND_EXEC_FAIL, nr, ret);
+	fill_task_info(r, task);
+	r->pad = 0;
+
+	n = bpf_probe_read_user_str(buf + off, VG_PATH_MAX, (const void *)ufilename);
+	if (n < 0) {
+		count_read_error();
+		n = 0;
+	}
+	r->filename_len = n;
+	off += n;
+
+	start = off;
+	for (i = 0; uargv && i < VG_EXECFAIL_ARGS; i++) {
+		const char *arg = NULL;
+
+		if (bpf_probe_read_user(&arg, sizeof(arg), (const void *)(uargv + i * sizeof(arg)))) {
+			count_read_error();
+			break;
+		}
+		if (!arg)
+			break;
+		if (off - start > VG_ARGV_MAX - VG_ARG_MAX || i == VG_EXECFAIL_ARGS - 1) {
+			r->h.flags |= VG_FLAG_ARGV_TRUNCATED;
+			break;
+		}
+		n = bpf_probe_read_user_str(buf + (off & VG_OFF_MASK), VG_ARG_MAX, arg);
+		if (n < 0) {
+			count_read_error();
+			break;
+		}
+		off += n;
+		argc++;
+	}
+	r->argv_len = off - start;
+	r->argc = argc;
+	off = put_cgroups(r, buf, off, task);
+	r->h.len = off;
+	send_scratch(r, off, cfg);
+}
+
+static __always_inline void emit_generic(struct task_struct *task, struct vg_settings *cfg, long nr, long ret,
+					 __u64 *args)
+{
+	struct vg_generic *r = bpf_ringbuf_reserve(&vg_events, sizeof(*r), 0);
+	int i;
+
+	if (!r) {
+		count_result(-1);
+		return;
+	}
+	fill_hdr(&r->h, task, VG_KIND_GENERIC, nr, ret);
+	r->h.len = sizeof(*r);
+	for (i = 0; i < 6; i++)
+		r->args[i] = args[i];
+	bpf_ringbuf_submit(r, wake_flags(cfg));
+	count_result(0);
+}
+
+/* The selection check shared by both sys_exit programs; returns the settings
+ * when a record for syscall nr of the current task is wanted. */
+static __always_inline struct vg_settings *syscall_wanted(long nr)
+{
+	if ((unsigned long)nr >= VG_NR_SYSCALLS)
+		return NULL;
+	if (!switched_on(nr)) {
+		/* exec failures also follow the exec switch */
+		if (nr != VG_NR_EXECVE && nr != VG_NR_EXECVEAT)
+			return NULL;
+		if (!switched_on(VG_SEL_EXEC))
+			return NULL;
+	}
+	return settings_for_current();
+}
+
+static __always_inline int dispatch(long nr, long ret, __u64 *args, struct vg_settings *cfg)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	/* ia32 syscalls use another numbering; they are not decoded. */
+	if (bpf_core_field_exists(task->thread_info) && (BPF_CORE_READ(task, thread_info.status) & VG_TS_COMPAT))
+		return 0;
+
+	switch (nr) {
+	case VG_NR_OPEN:
+		emit_open(task, cfg, nr, ret, VG_AT_FDCWD, args[0], args[1], args[2]);
+		break;
+	case VG_NR_CREAT:
+		emit_open(task, cfg, nr, ret, VG_AT_FDCWD, args[0], VG_O_CREAT | VG_O_WRONLY | VG_O_TRUNC, args[1]);
+		break;
+	case VG_NR_OPENAT:
+		emit_open(task, cfg, nr, ret, (int)args[0], args[1], args[2], args[3]);
+		break;
+	case VG_NR_OPENAT2: {
+		struct open_how how = {};
+
+		if (args[2] && bpf_probe_read_user(&how, 16, (const void *)args[2]))
+			count_read_error();
+		emit_open(task, cfg, nr, ret, (int)args[0], args[1], how.flags, how.mode);
+		break;
+	}
+	case VG_NR_CONNECT:
+		emit_connect(task, cfg, nr, ret, args[0], args[1], args[2]);
+		break;
+	case VG_NR_EXECVE:
+		/* success is reported by sched_process_exec */
+		if (ret < 0)
+			emit_exec_fail(task, cfg, nr, ret, args[0], args[1]);
+		break;
+	case VG_NR_EXECVEAT:
+		if (ret < 0)
+			emit_exec_fail(task, cfg, nr, ret, args[1], args[2]);
+		break;
+	default:
+		emit_generic(task, cfg, nr, ret, args);
+	}
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
+{
+	long nr = regs->orig_ax; /* typed context: a plain load */
+	struct vg_settings *cfg = syscall_wanted(nr);
+	__u64 args[6];
+
+	if (!cfg)
+		return 0;
+	args[0] = regs->di;
+	args[1] = regs->si;
+	args[2] = regs->dx;
+	args[3] = regs->r10;
+	args[4] = regs->r8;
+	args[5] = regs->r9;
+	return dispatch(nr, ret, args, cfg);
+}
+
+SEC("?raw_tp/sys_exit")
+int BPF_PROG(vg_sys_exit_raw, struct pt_regs *regs, long ret)
+{
+	long nr = BPF_CORE_READ(regs, orig_ax);
+	struct vg_settings *cfg = syscall_wanted(nr);
+	__u64 args[6];
+
+	if (!cfg)
+		return 0;
+	args[0] = BPF_CORE_READ(regs, di);
+	args[1] = BPF_CORE_READ(regs, si);
+	args[2] = BPF_CORE_READ(regs, dx);
+	args[3] = BPF_CORE_READ(regs, r10);
+	args[4] = BPF_CORE_READ(regs, r8);
+	args[5] = BPF_CORE_READ(regs, r9);
+	return dispatch(nr, ret, args, cfg);
+}
+
+/* ---------------------------------------------------- process lifecycle */
+
+static __always_inline int on_exec(struct task_struct *task, struct linux_binprm *bprm)
+{
+	struct vg_settings *cfg;
+	struct vg_exec *r;
+	__u8 *buf;
+	__u32 off = sizeof(struct vg_exec), n;
+	unsigned long arg_start, arg_end, alen;
+
+	if (!switched_on(VG_SEL_EXEC))
+		return 0;
+	cfg = settings_for_current();
+	if (!cfg)
+		return 0;
+	r = scratch();
+	if (!r)
+		return 0;
+	buf = (__u8 *)r;
+
+	fill_hdr(&r->h, task, VG_KIND_EXEC, -1, 0);
+	fill_task_info(r, task);
+	r->argc = BPF_CORE_READ(bprm, argc);
+	r->pad = 0;
+
+	n = put_kernel_str(buf, off, BPF_CORE_READ(bprm, filename), VG_PATH_MAX);
+	r->filename_len = n;
+	off += n;
+
+	/* The new image's arguments: the kernel has just copied them to the
+	 * top of the new stack, so the pages are present. */
+	arg_start = BPF_CORE_READ(task, mm, arg_start);
+	arg_end = BPF_CORE_READ(task, mm, arg_end);
+	alen = arg_end > arg_start ? arg_end - arg_start : 0;
+	if (alen > VG_ARGV_MAX - 1) {
+		alen = VG_ARGV_MAX - 1;
+		r->h.flags |= VG_FLAG_ARGV_TRUNCATED;
+	}
+	alen &= VG_ARGV_MAX - 1;
+	if (alen && bpf_probe_read_user(buf + (off & VG_OFF_MASK), alen, (const void *)arg_start)) {
+		count_read_error();
+		alen = 0;
+	}
+	r->argv_len = alen;
+	off += alen;
+
+	off = put_cgroups(r, buf, off, task);
+	r->h.len = off;
+	send_scratch(r, off, cfg);
+	return 0;
+}
+
+static __always_inline int on_exit(struct task_struct *task)
+{
+	struct vg_settings *cfg;
+	struct vg_exit *r;
+
+	if (!switched_on(VG_SEL_EXIT))
+		return 0;
+	if (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid))
+		return 0; /* a thread, not the process */
+	cfg = settings_for_current();
+	if (!cfg)
+		return 0;
+	r = bpf_ringbuf_reserve(&vg_events, sizeof(*r), 0);
+	if (!r) {
+		count_result(-1);
+		return 0;
+	}
+	fill_hdr(&r->h, task, VG_KIND_EXIT, -1, 0);
+	r->h.len = sizeof(*r);
+	r->exit_code = BPF_CORE_READ(task, exit_code);
+	r->pad = 0;
+	bpf_ringbuf_submit(r, wake_flags(cfg));
+	count_result(0);
+	return 0;
+}
+
+static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
+{
+	struct vg_settings *cfg;
+	struct vg_fork *r;
+
+	if (!switched_on(VG_SEL_FORK))
+		return 0;
+	cfg = settings_for_current(); /* current is the parent */
+	if (!cfg)
+		return 0;
+	r = bpf_ringbuf_reserve(&vg_events, sizeof(*r), 0);
+	if (!r) {
+		count_result(-1);
+		return 0;
+	}
+	fill_hdr(&r->h, parent, VG_KIND_FORK, -1, 0);
+	r->h.len = sizeof(*r);
+	r->child_pid = BPF_CORE_READ(child, tgid);
+	r->child_tid = BPF_CORE_READ(child, pid);
+	bpf_ringbuf_submit(r, wake_flags(cfg));
+	count_result(0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(vg_proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return on_exec(p, bprm);
+}
+
+SEC("?raw_tp/sched_process_exec")
+int BPF_PROG(vg_proc_exec_raw, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return on_exec(p, bprm);
+}
+
+/* Newer kernels add a "bool group_dead" argument; only the task is used. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(vg_proc_exit, struct task_struct *p)
+{
+	return on_exit(p);
+}
+
+SEC("?raw_tp/sched_process_exit")
+int BPF_PROG(vg_proc_exit_raw, struct task_struct *p)
+{
+	return on_exit(p);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(vg_proc_fork, struct task_struct *parent, struct task_struct *child)
+{
+	return on_fork(parent, child);
+}
+
+SEC("?raw_tp/sched_process_fork")
+int BPF_PROG(vg_proc_fork_raw, struct task_struct *parent, struct task_struct *child)
+{
+	return on_fork(parent, child);
+}

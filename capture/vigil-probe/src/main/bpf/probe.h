@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Vigil probe: the record layout shared by the kernel programs (probe.bpf.c)
+ * and the Java decoder (dev.vigil.capture.ebpf.RecordLayout).
+ *
+ * Every record in the ring buffer starts with struct vg_hdr (72 bytes). The
+ * payload that follows depends on vg_hdr.kind. All integers are little-endian
+ * (x86-64 and the BPF target agree), every struct is naturally aligned and
+ * padded by hand so there is no compiler-inserted padding anywhere.
+ *
+ * Strings inside records are "regions": a byte count in a *_len field and the
+ * bytes themselves. A region normally ends with a NUL that is counted in the
+ * length; a truncated region may lack it. Readers take the bytes up to the
+ * first NUL or the end of the region.
+ *
+ * build.sh dumps the BTF of the compiled object into probe-layout.txt
+ * (struct.field=byte offset, struct.@size=size). The Java test
+ * RecordDecoderTest compares that file with RecordLayout, so a change here
+ * that is not mirrored in Java fails the build.
+ *
+ * build.sh also copies every "#define VG_<NAME> <decimal>" into that file
+ * (define.VG_<NAME>=value), so keep the constants plain decimal literals.
+ */
+#ifndef VIGIL_PROBE_H
+#define VIGIL_PROBE_H
+
+/* Record kinds (vg_hdr.kind). Java maps them to RawRecord.Kind by ordinal + 1. */
+#define VG_KIND_EXEC      1 /* sched_process_exec: struct vg_exec */
+#define VG_KIND_EXEC_FAIL 2 /* sys_exit of execve/execveat with ret < 0: struct vg_exec */
+#define VG_KIND_OPEN      3 /* sys_exit of open/openat/openat2/creat: struct vg_open */
+#define VG_KIND_CONNECT   4 /* sys_exit of connect: struct vg_connect */
+#define VG_KIND_EXIT      5 /* sched_process_exit, thread-group leader only: struct vg_exit */
+#define VG_KIND_FORK      6 /* sched_process_fork: struct vg_fork */
+#define VG_KIND_GENERIC   7 /* sys_exit of any other selected syscall: struct vg_generic */
+
+/* vg_hdr.flags */
+#define VG_FLAG_ARGV_TRUNCATED 1 /* argv did not fit VG_ARGV_MAX (or VG_EXECFAIL_ARGS entries) */
+
+/* Size limits of the variable regions. All are powers of two: the programs
+ * bound every variable length with "& (limit - 1)" for the verifier. */
+#define VG_PATH_MAX   512  /* open paths and exec filenames, NUL included */
+#define VG_ARGV_MAX   2048 /* the whole NUL-separated argv block */
+#define VG_ARG_MAX    256  /* one argument, only when argv comes from user pointers (EXEC_FAIL) */
+#define VG_EXECFAIL_ARGS 32 /* at most this many argv entries for EXEC_FAIL */
+#define VG_CGNAME_MAX 256  /* one cgroup directory name */
+#define VG_UNIX_MAX   128  /* room for sockaddr_un.sun_path (108 bytes used) */
+#define VG_RECORD_MAX 4096 /* no record is longer than this */
+
+/* The syscall selection map (vg_selected) is indexed by x86-64 syscall
+ * number 0..VG_NR_SYSCALLS-1; the tracepoint kinds have pseudo indexes after
+ * that range. A non-zero value switches the entry on. */
+#define VG_NR_SYSCALLS 512
+#define VG_SEL_EXEC    512 /* VG_NR_SYSCALLS + 0 */
+#define VG_SEL_EXIT    513 /* VG_NR_SYSCALLS + 1 */
+#define VG_SEL_FORK    514 /* VG_NR_SYSCALLS + 2 */
+#define VG_SEL_ENTRIES 515 /* VG_NR_SYSCALLS + 3 */
+
+/* x86-64 syscall numbers the dispatcher decodes specially (the ABI is
+ * stable; the Java test checks them against the generated syscall table). */
+#define VG_NR_OPEN     2
+#define VG_NR_CONNECT  42
+#define VG_NR_EXECVE   59
+#define VG_NR_CREAT    85
+#define VG_NR_OPENAT   257
+#define VG_NR_EXECVEAT 322
+#define VG_NR_OPENAT2  437
+
+/* vg_settings.wakeup_mode */
+#define VG_WAKE_TIMED 0 /* BPF_RB_NO_WAKEUP, except a forced wakeup above wakeup_bytes */
+#define VG_WAKE_EACH  1 /* let the kernel wake the reader whenever it is waiting */
+
+/* Value of the single entry of the vg_settings array map, written by Java. */
+struct vg_settings {
+	__u32 ignore_tgid;  /* drop every record of this tgid (the agent itself); 0 = none */
+	__u32 wakeup_mode;  /* VG_WAKE_* */
+	__u64 wakeup_bytes; /* VG_WAKE_TIMED: force a wakeup once this much data waits; 0 = never */
+};
+
+/* Value of the single entry of the per-CPU vg_stats map; Java sums the CPUs. */
+struct vg_stats {
+	__u64 events;      /* records written to the ring buffer */
+	__u64 drops;       /* records lost: ring buffer reserve/output failed (ring full) */
+	__u64 read_errors; /* failed bpf_probe_read_* of user or kernel memory (field left empty) */
+};
+
+struct vg_hdr {
+	__u64 ts;         /*  0 bpf_ktime_get_ns(): CLOCK_MONOTONIC, the clock of System.nanoTime() */
+	__u64 cgroup_id;  /*  8 bpf_get_current_cgroup_id() (cgroup v2 id; 1 = root) */
+	__s64 ret;        /* 16 syscall return value; 0 for tracepoint kinds */
+	__u32 pid;        /* 24 tgid of the current task */
+	__u32 tid;        /* 28 pid (thread id) of the current task */
+	__u32 ppid;       /* 32 real_parent->tgid */
+	__u32 uid;        /* 36 real uid */
+	__u32 gid;        /* 40 real gid */
+	__s32 syscall_nr; /* 44 x86-64 syscall number; -1 for tracepoint kinds */
+	__u16 kind;       /* 48 VG_KIND_* */
+	__u16 flags;      /* 50 VG_FLAG_* */
+	__u32 len;        /* 52 total record length in bytes, header included */
+	char comm[16];    /* 56 current->comm, NUL-padded */
+};                        /* 72 */
+
+/*
+ * EXEC and EXEC_FAIL. The data area after the fixed part holds, in order,
+ * the regions filename (filename_len), argv (argv_len: NUL-separated
+ * arguments), cgroup leaf name and cgroup parent name. EXEC_FAIL leaves the
+ * cgroup regions empty and takes filename/argv from the syscall's user
+ * pointers, EXEC from bprm->filename and the new mm's argument area.
+ */
+struct vg_exec {
+	struct vg_hdr h;     /*   0 */
+	__u64 mntns;         /*  72 mount namespace inode number */
+	__s32 vpid;          /*  80 tgid in the task's own pid namespace */
+	__s32 loginuid;      /*  84 audit login uid; -1 when unset or unknown */
+	__u32 argc;          /*  88 bprm->argc (EXEC) or entries read (EXEC_FAIL) */
+	__u16 filename_len;  /*  92 */
+	__u16 argv_len;      /*  94 */
+	__u16 cg_leaf_len;   /*  96 cgroup v2 leaf directory name (v1 cpu cgroup when v2 is root) */
+	__u16 cg_parent_len; /*  98 its parent directory name */
+	__u32 pad;           /* 100 */
+	__u8 data[];         /* 104 */
+};
+
+/* OPEN: open(2), openat(2), openat2(2) and creat(2). vg_hdr.ret is the fd. */
+struct vg_open {
+	struct vg_hdr h;  /*  0 */
+	__u32 flags;      /* 72 open flags (creat: O_CREAT|O_WRONLY|O_TRUNC; openat2: how.flags) */
+	__u32 mode;       /* 76 */
+	__s32 dirfd;      /* 80 AT_FDCWD (-100) for open/creat */
+	__u16 path_len;   /* 84 */
+	__u16 pad;        /* 86 */
+	__u8 path[];      /* 88 at most VG_PATH_MAX bytes */
+};
+
+/* CONNECT: fixed size. vg_hdr.ret is 0 or a negative errno (-EINPROGRESS for non-blocking). */
+struct vg_connect {
+	struct vg_hdr h;          /*   0 */
+	__s32 fd;                 /*  72 */
+	__u16 family;             /*  76 AF_UNIX 1, AF_INET 2, AF_INET6 10; others carry no address */
+	__u16 port;               /*  78 host byte order */
+	__u8 addr[16];            /*  80 AF_INET: 4 bytes, AF_INET6: 16 bytes, network order */
+	__u16 unix_len;           /*  96 bytes of unix_path in use (abstract names start with NUL) */
+	__u16 pad[3];             /*  98 */
+	__u8 unix_path[VG_UNIX_MAX]; /* 104 */
+};                                /* 232 */
+
+/* EXIT: the thread-group leader finished do_exit(). */
+struct vg_exit {
+	struct vg_hdr h;  /*  0 */
+	__s32 exit_code;  /* 72 task->exit_code: the wait(2) status, (code << 8) | signal */
+	__u32 pad;        /* 76 */
+};                        /* 80 */
+
+/* FORK: the header describes the parent (the task calling fork/clone). */
+struct vg_fork {
+	struct vg_hdr h;  /*  0 */
+	__u32 child_pid;  /* 72 child tgid (equal to h.pid for a new thread) */
+	__u32 child_tid;  /* 76 child thread id */
+};                        /* 80 */
+
+/* GENERIC: any other selected syscall, with its six raw arguments. */
+struct vg_generic {
+	struct vg_hdr h;  /*  0 */
+	__u64 args[6];    /* 72 */
+};                        /* 120 */
+
+#endif /* VIGIL_PROBE_H */

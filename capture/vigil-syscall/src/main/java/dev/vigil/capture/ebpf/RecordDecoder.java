@@ -1,0 +1,258 @@
+package dev.vigil.capture.ebpf;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+import static dev.vigil.capture.ebpf.RecordLayout.*;
+
+/**
+ * Turns one probe record (layout in probe.h, offsets in {@link RecordLayout}) into the reused
+ * {@link RawRecord}.
+ *
+ * <p>Allocation: a record is first copied into one reused byte array, then decoded from there. The only
+ * objects created per record are the Strings of comm (and only when it differs from the previous
+ * record's), paths, filename, cgroup names, unix socket paths and argv entries, plus occasional growth of
+ * the argv list. Numbers and addresses go into fields and reused arrays.
+ *
+ * <p>Not thread-safe: one decoder per reader.
+ */
+final class RecordDecoder {
+    private static final VarHandle I16 = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle I32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle I64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final RawRecord.Kind[] KINDS = RawRecord.Kind.values();
+    private static final byte[] NO_ADDRESS = new byte[0];
+
+    private final byte[] buf = new byte[RECORD_MAX];
+    private final byte[] ipv4 = new byte[4];
+    private final byte[] ipv6 = new byte[16];
+    private final byte[] lastComm = new byte[COMM_LEN];
+    private String lastCommString = "";
+    private String problem = "";
+
+    /** Why the last {@code decode} returned false. */
+    String problem() {
+        return problem;
+    }
+
+    /** Decodes {@code length} bytes at {@code offset} of a (native or heap) segment. */
+    boolean decode(MemorySegment segment, long offset, int length, RawRecord into) {
+        if (length < HDR_SIZE || length > RECORD_MAX) {
+            problem = "record length " + length + " outside " + HDR_SIZE + ".." + RECORD_MAX;
+            return false;
+        }
+        MemorySegment.copy(segment, ValueLayout.JAVA_BYTE, offset, buf, 0, length);
+        return decodeBuffered(length, into);
+    }
+
+    /** Decodes a record held in a byte array (tests). */
+    boolean decode(byte[] record, int length, RawRecord into) {
+        if (length < HDR_SIZE || length > RECORD_MAX || length > record.length) {
+            problem = "record length " + length + " outside " + HDR_SIZE + ".." + RECORD_MAX;
+            return false;
+        }
+        System.arraycopy(record, 0, buf, 0, length);
+        return decodeBuffered(length, into);
+    }
+
+    private boolean decodeBuffered(int length, RawRecord r) {
+        byte[] b = buf;
+        int kind = u16(HDR_KIND);
+        int len = i32(HDR_LEN);
+        if (kind < 1 || kind > KINDS.length) {
+            problem = "unknown record kind " + kind;
+            return false;
+        }
+        if (len < HDR_SIZE || len > length) {
+            problem = "header length " + len + " does not fit the " + length + " bytes received";
+            return false;
+        }
+        r.kind = KINDS[kind - 1];
+        r.monotonicNanos = i64(HDR_TS);
+        r.cgroupId = i64(HDR_CGROUP_ID);
+        r.ret = i64(HDR_RET);
+        r.pid = i32(HDR_PID);
+        r.tid = i32(HDR_TID);
+        r.ppid = i32(HDR_PPID);
+        r.uid = i32(HDR_UID);
+        r.gid = i32(HDR_GID);
+        r.syscallNr = i32(HDR_SYSCALL_NR);
+        r.comm = comm(b);
+
+        return switch (kind) {
+            case KIND_EXEC, KIND_EXEC_FAIL -> exec(len, r);
+            case KIND_OPEN -> open(len, r);
+            case KIND_CONNECT -> connect(len, r);
+            case KIND_EXIT -> exit(len, r);
+            case KIND_FORK -> fork(len, r);
+            default -> generic(len, r);
+        };
+    }
+
+    private boolean exec(int len, RawRecord r) {
+        if (!fits(len, EXEC_SIZE)) {
+            return false;
+        }
+        r.mntns = i64(EXEC_MNTNS);
+        r.vpid = i32(EXEC_VPID);
+        r.loginUid = i32(EXEC_LOGINUID);
+        int filenameLen = u16(EXEC_FILENAME_LEN);
+        int argvLen = u16(EXEC_ARGV_LEN);
+        int leafLen = u16(EXEC_CG_LEAF_LEN);
+        int parentLen = u16(EXEC_CG_PARENT_LEN);
+        int end = EXEC_DATA + filenameLen + argvLen + leafLen + parentLen;
+        if (end > len) {
+            problem = "exec regions end at " + end + ", record is " + len + " bytes";
+            return false;
+        }
+        int p = EXEC_DATA;
+        r.filename = string(p, filenameLen);
+        p += filenameLen;
+        splitArgv(p, argvLen, r);
+        p += argvLen;
+        r.cgroupLeaf = string(p, leafLen);
+        p += leafLen;
+        r.cgroupParent = string(p, parentLen);
+        return true;
+    }
+
+    /** argv is a block of NUL-terminated arguments; the last one may lack its NUL when truncated. */
+    private void splitArgv(int start, int length, RawRecord r) {
+        r.argv.clear();
+        int end = start + length;
+        int p = start;
+        while (p < end) {
+            int nul = p;
+            while (nul < end && buf[nul] != 0) {
+                nul++;
+            }
+            r.argv.add(nul == p ? "" : new String(buf, p, nul - p, StandardCharsets.UTF_8));
+            p = nul + 1;
+        }
+    }
+
+    private boolean open(int len, RawRecord r) {
+        if (!fits(len, OPEN_SIZE)) {
+            return false;
+        }
+        r.flags = i32(OPEN_FLAGS);
+        r.mode = i32(OPEN_MODE);
+        r.dirfd = i32(OPEN_DIRFD);
+        int pathLen = u16(OPEN_PATH_LEN);
+        if (OPEN_PATH + pathLen > len) {
+            problem = "open path ends at " + (OPEN_PATH + pathLen) + ", record is " + len + " bytes";
+            return false;
+        }
+        r.path = string(OPEN_PATH, pathLen);
+        return true;
+    }
+
+    private boolean connect(int len, RawRecord r) {
+        if (!fits(len, CONNECT_SIZE)) {
+            return false;
+        }
+        r.fd = i32(CONNECT_FD);
+        r.family = u16(CONNECT_FAMILY);
+        r.port = u16(CONNECT_PORT);
+        r.unixPath = "";
+        r.address = NO_ADDRESS;
+        switch (r.family) {
+            case AF_INET -> {
+                System.arraycopy(buf, CONNECT_ADDR, ipv4, 0, 4);
+                r.address = ipv4;
+            }
+            case AF_INET6 -> {
+                System.arraycopy(buf, CONNECT_ADDR, ipv6, 0, 16);
+                r.address = ipv6;
+            }
+            case AF_UNIX -> r.unixPath = unixPath(Math.min(u16(CONNECT_UNIX_LEN), UNIX_MAX));
+            default -> {
+                // other families carry no address
+            }
+        }
+        return true;
+    }
+
+    /** A filesystem path up to its NUL, or an abstract name (leading NUL) shown as "@name". */
+    private String unixPath(int n) {
+        int p = CONNECT_UNIX_PATH;
+        if (n > 0 && buf[p] == 0) {
+            int end = p + n;
+            while (end > p + 1 && buf[end - 1] == 0) {
+                end--;
+            }
+            return "@" + new String(buf, p + 1, end - p - 1, StandardCharsets.UTF_8);
+        }
+        return string(p, n);
+    }
+
+    private boolean exit(int len, RawRecord r) {
+        if (!fits(len, EXIT_SIZE)) {
+            return false;
+        }
+        r.exitCode = i32(EXIT_CODE);
+        return true;
+    }
+
+    private boolean fork(int len, RawRecord r) {
+        if (!fits(len, FORK_SIZE)) {
+            return false;
+        }
+        r.childPid = i32(FORK_CHILD_PID);
+        r.childTid = i32(FORK_CHILD_TID);
+        return true;
+    }
+
+    private boolean generic(int len, RawRecord r) {
+        if (!fits(len, GENERIC_SIZE)) {
+            return false;
+        }
+        for (int i = 0; i < 6; i++) {
+            r.args[i] = i64(GENERIC_ARGS + 8 * i);
+        }
+        return true;
+    }
+
+    private boolean fits(int len, int size) {
+        if (len < size) {
+            problem = "record of " + len + " bytes is shorter than its fixed part (" + size + ")";
+            return false;
+        }
+        return true;
+    }
+
+    private String comm(byte[] b) {
+        if (!Arrays.equals(b, HDR_COMM, HDR_COMM + COMM_LEN, lastComm, 0, COMM_LEN)) {
+            System.arraycopy(b, HDR_COMM, lastComm, 0, COMM_LEN);
+            lastCommString = string(HDR_COMM, COMM_LEN);
+        }
+        return lastCommString;
+    }
+
+    /** The bytes of a region up to its first NUL. */
+    private String string(int offset, int length) {
+        int end = offset;
+        int limit = offset + length;
+        while (end < limit && buf[end] != 0) {
+            end++;
+        }
+        return end == offset ? "" : new String(buf, offset, end - offset, StandardCharsets.UTF_8);
+    }
+
+    private int u16(int offset) {
+        return Short.toUnsignedInt((short) I16.get(buf, offset));
+    }
+
+    private int i32(int offset) {
+        return (int) I32.get(buf, offset);
+    }
+
+    private long i64(int offset) {
+        return (long) I64.get(buf, offset);
+    }
+}

@@ -1,0 +1,252 @@
+package dev.vigil.capture.ebpf;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The Java mirror of {@code capture/vigil-probe/src/main/bpf/probe.h}: byte offsets and sizes of the record
+ * structs and the constants shared with the kernel programs. {@link #entries()} lists every value under
+ * the key the probe build writes to {@code dev/vigil/probe/probe-layout.txt}; a test compares the two,
+ * so a change to probe.h that is not repeated here fails the build.
+ */
+final class RecordLayout {
+    private RecordLayout() {
+    }
+
+    // kinds (vg_hdr.kind)
+    static final int KIND_EXEC = 1;
+    static final int KIND_EXEC_FAIL = 2;
+    static final int KIND_OPEN = 3;
+    static final int KIND_CONNECT = 4;
+    static final int KIND_EXIT = 5;
+    static final int KIND_FORK = 6;
+    static final int KIND_GENERIC = 7;
+
+    static final int FLAG_ARGV_TRUNCATED = 1;
+
+    // limits
+    static final int PATH_MAX = 512;
+    static final int ARGV_MAX = 2048;
+    static final int ARG_MAX = 256;
+    static final int EXECFAIL_ARGS = 32;
+    static final int CGNAME_MAX = 256;
+    static final int UNIX_MAX = 128;
+    static final int RECORD_MAX = 4096;
+
+    // selection map
+    static final int NR_SYSCALLS = 512;
+    static final int SEL_EXEC = 512;
+    static final int SEL_EXIT = 513;
+    static final int SEL_FORK = 514;
+    static final int SEL_ENTRIES = 515;
+
+    // syscall numbers decoded specially by the probe
+    static final int NR_OPEN = 2;
+    static final int NR_CONNECT = 42;
+    static final int NR_EXECVE = 59;
+    static final int NR_CREAT = 85;
+    static final int NR_OPENAT = 257;
+    static final int NR_EXECVEAT = 322;
+    static final int NR_OPENAT2 = 437;
+
+    static final int WAKE_TIMED = 0;
+    static final int WAKE_EACH = 1;
+
+    // struct vg_settings
+    static final int SETTINGS_IGNORE_TGID = 0;
+    static final int SETTINGS_WAKEUP_MODE = 4;
+    static final int SETTINGS_WAKEUP_BYTES = 8;
+    static final int SETTINGS_SIZE = 16;
+
+    // struct vg_stats (one per CPU)
+    static final int STATS_EVENTS = 0;
+    static final int STATS_DROPS = 8;
+    static final int STATS_READ_ERRORS = 16;
+    static final int STATS_SIZE = 24;
+
+    // struct vg_hdr
+    static final int HDR_TS = 0;
+    static final int HDR_CGROUP_ID = 8;
+    static final int HDR_RET = 16;
+    static final int HDR_PID = 24;
+    static final int HDR_TID = 28;
+    static final int HDR_PPID = 32;
+    static final int HDR_UID = 36;
+    static final int HDR_GID = 40;
+    static final int HDR_SYSCALL_NR = 44;
+    static final int HDR_KIND = 48;
+    static final int HDR_FLAGS = 50;
+    static final int HDR_LEN = 52;
+    static final int HDR_COMM = 56;
+    static final int COMM_LEN = 16;
+    static final int HDR_SIZE = 72;
+
+    // struct vg_exec (EXEC, EXEC_FAIL)
+    static final int EXEC_MNTNS = 72;
+    static final int EXEC_VPID = 80;
+    static final int EXEC_LOGINUID = 84;
+    static final int EXEC_ARGC = 88;
+    static final int EXEC_FILENAME_LEN = 92;
+    static final int EXEC_ARGV_LEN = 94;
+    static final int EXEC_CG_LEAF_LEN = 96;
+    static final int EXEC_CG_PARENT_LEN = 98;
+    static final int EXEC_PAD = 100;
+    static final int EXEC_DATA = 104;
+    static final int EXEC_SIZE = 104;
+
+    // struct vg_open
+    static final int OPEN_FLAGS = 72;
+    static final int OPEN_MODE = 76;
+    static final int OPEN_DIRFD = 80;
+    static final int OPEN_PATH_LEN = 84;
+    static final int OPEN_PAD = 86;
+    static final int OPEN_PATH = 88;
+    static final int OPEN_SIZE = 88;
+
+    // struct vg_connect
+    static final int CONNECT_FD = 72;
+    static final int CONNECT_FAMILY = 76;
+    static final int CONNECT_PORT = 78;
+    static final int CONNECT_ADDR = 80;
+    static final int CONNECT_UNIX_LEN = 96;
+    static final int CONNECT_PAD = 98;
+    static final int CONNECT_UNIX_PATH = 104;
+    static final int CONNECT_SIZE = 232;
+
+    // struct vg_exit
+    static final int EXIT_CODE = 72;
+    static final int EXIT_PAD = 76;
+    static final int EXIT_SIZE = 80;
+
+    // struct vg_fork
+    static final int FORK_CHILD_PID = 72;
+    static final int FORK_CHILD_TID = 76;
+    static final int FORK_SIZE = 80;
+
+    // struct vg_generic
+    static final int GENERIC_ARGS = 72;
+    static final int GENERIC_SIZE = 120;
+
+    static final int AF_UNIX = 1;
+    static final int AF_INET = 2;
+    static final int AF_INET6 = 10;
+
+    /** Every value above under its probe-layout.txt key ({@code struct.field}, {@code struct.@size}, {@code define.NAME}). */
+    static Map<String, Integer> entries() {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        def(m, "VG_KIND_EXEC", KIND_EXEC);
+        def(m, "VG_KIND_EXEC_FAIL", KIND_EXEC_FAIL);
+        def(m, "VG_KIND_OPEN", KIND_OPEN);
+        def(m, "VG_KIND_CONNECT", KIND_CONNECT);
+        def(m, "VG_KIND_EXIT", KIND_EXIT);
+        def(m, "VG_KIND_FORK", KIND_FORK);
+        def(m, "VG_KIND_GENERIC", KIND_GENERIC);
+        def(m, "VG_FLAG_ARGV_TRUNCATED", FLAG_ARGV_TRUNCATED);
+        def(m, "VG_PATH_MAX", PATH_MAX);
+        def(m, "VG_ARGV_MAX", ARGV_MAX);
+        def(m, "VG_ARG_MAX", ARG_MAX);
+        def(m, "VG_EXECFAIL_ARGS", EXECFAIL_ARGS);
+        def(m, "VG_CGNAME_MAX", CGNAME_MAX);
+        def(m, "VG_UNIX_MAX", UNIX_MAX);
+        def(m, "VG_RECORD_MAX", RECORD_MAX);
+        def(m, "VG_NR_SYSCALLS", NR_SYSCALLS);
+        def(m, "VG_SEL_EXEC", SEL_EXEC);
+        def(m, "VG_SEL_EXIT", SEL_EXIT);
+        def(m, "VG_SEL_FORK", SEL_FORK);
+        def(m, "VG_SEL_ENTRIES", SEL_ENTRIES);
+        def(m, "VG_NR_OPEN", NR_OPEN);
+        def(m, "VG_NR_CONNECT", NR_CONNECT);
+        def(m, "VG_NR_EXECVE", NR_EXECVE);
+        def(m, "VG_NR_CREAT", NR_CREAT);
+        def(m, "VG_NR_OPENAT", NR_OPENAT);
+        def(m, "VG_NR_EXECVEAT", NR_EXECVEAT);
+        def(m, "VG_NR_OPENAT2", NR_OPENAT2);
+        def(m, "VG_WAKE_TIMED", WAKE_TIMED);
+        def(m, "VG_WAKE_EACH", WAKE_EACH);
+
+        field(m, "vg_settings", "ignore_tgid", SETTINGS_IGNORE_TGID);
+        field(m, "vg_settings", "wakeup_mode", SETTINGS_WAKEUP_MODE);
+        field(m, "vg_settings", "wakeup_bytes", SETTINGS_WAKEUP_BYTES);
+        size(m, "vg_settings", SETTINGS_SIZE);
+
+        field(m, "vg_stats", "events", STATS_EVENTS);
+        field(m, "vg_stats", "drops", STATS_DROPS);
+        field(m, "vg_stats", "read_errors", STATS_READ_ERRORS);
+        size(m, "vg_stats", STATS_SIZE);
+
+        field(m, "vg_hdr", "ts", HDR_TS);
+        field(m, "vg_hdr", "cgroup_id", HDR_CGROUP_ID);
+        field(m, "vg_hdr", "ret", HDR_RET);
+        field(m, "vg_hdr", "pid", HDR_PID);
+        field(m, "vg_hdr", "tid", HDR_TID);
+        field(m, "vg_hdr", "ppid", HDR_PPID);
+        field(m, "vg_hdr", "uid", HDR_UID);
+        field(m, "vg_hdr", "gid", HDR_GID);
+        field(m, "vg_hdr", "syscall_nr", HDR_SYSCALL_NR);
+        field(m, "vg_hdr", "kind", HDR_KIND);
+        field(m, "vg_hdr", "flags", HDR_FLAGS);
+        field(m, "vg_hdr", "len", HDR_LEN);
+        field(m, "vg_hdr", "comm", HDR_COMM);
+        size(m, "vg_hdr", HDR_SIZE);
+
+        field(m, "vg_exec", "h", 0);
+        field(m, "vg_exec", "mntns", EXEC_MNTNS);
+        field(m, "vg_exec", "vpid", EXEC_VPID);
+        field(m, "vg_exec", "loginuid", EXEC_LOGINUID);
+        field(m, "vg_exec", "argc", EXEC_ARGC);
+        field(m, "vg_exec", "filename_len", EXEC_FILENAME_LEN);
+        field(m, "vg_exec", "argv_len", EXEC_ARGV_LEN);
+        field(m, "vg_exec", "cg_leaf_len", EXEC_CG_LEAF_LEN);
+        field(m, "vg_exec", "cg_parent_len", EXEC_CG_PARENT_LEN);
+        field(m, "vg_exec", "pad", EXEC_PAD);
+        field(m, "vg_exec", "data", EXEC_DATA);
+        size(m, "vg_exec", EXEC_SIZE);
+
+        field(m, "vg_open", "h", 0);
+        field(m, "vg_open", "flags", OPEN_FLAGS);
+        field(m, "vg_open", "mode", OPEN_MODE);
+        field(m, "vg_open", "dirfd", OPEN_DIRFD);
+        field(m, "vg_open", "path_len", OPEN_PATH_LEN);
+        field(m, "vg_open", "pad", OPEN_PAD);
+        field(m, "vg_open", "path", OPEN_PATH);
+        size(m, "vg_open", OPEN_SIZE);
+
+        field(m, "vg_connect", "h", 0);
+        field(m, "vg_connect", "fd", CONNECT_FD);
+        field(m, "vg_connect", "family", CONNECT_FAMILY);
+        field(m, "vg_connect", "port", CONNECT_PORT);
+        field(m, "vg_connect", "addr", CONNECT_ADDR);
+        field(m, "vg_connect", "unix_len", CONNECT_UNIX_LEN);
+        field(m, "vg_connect", "pad", CONNECT_PAD);
+        field(m, "vg_connect", "unix_path", CONNECT_UNIX_PATH);
+        size(m, "vg_connect", CONNECT_SIZE);
+
+        field(m, "vg_exit", "h", 0);
+        field(m, "vg_exit", "exit_code", EXIT_CODE);
+        field(m, "vg_exit", "pad", EXIT_PAD);
+        size(m, "vg_exit", EXIT_SIZE);
+
+        field(m, "vg_fork", "h", 0);
+        field(m, "vg_fork", "child_pid", FORK_CHILD_PID);
+        field(m, "vg_fork", "child_tid", FORK_CHILD_TID);
+        size(m, "vg_fork", FORK_SIZE);
+
+        field(m, "vg_generic", "h", 0);
+        field(m, "vg_generic", "args", GENERIC_ARGS);
+        size(m, "vg_generic", GENERIC_SIZE);
+        return Collections.unmodifiableMap(m);
+    }
+
+    private static void def(Map<String, Integer> m, String name, int value) {
+        m.put("define." + name, value);
+    }
+
+    private static void field(Map<String, Integer> m, String struct, String field, int offset) {
+        m.put(struct + "." + field, offset);
+    }
+
+    private static void size(Map<String, Integer> m, String struct, int bytes) {
+        m.put(struct + ".@size", bytes);
+    }
+}

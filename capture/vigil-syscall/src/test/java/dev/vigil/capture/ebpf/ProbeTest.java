@@ -1,0 +1,374 @@
+package dev.vigil.capture.ebpf;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * Loads the real probe into the running kernel and checks what arrives for real processes, files and
+ * sockets. Needs root (or CAP_BPF+CAP_PERFMON), BTF and libbpf.so.1: when they are missing the tests FAIL,
+ * except on a developer machine (CI unset) as a non-root user, where they are skipped with the reason.
+ */
+@Timeout(30)
+class ProbeTest {
+    private static final long DEADLINE_NANOS = 5_000_000_000L;
+    private static final int SELF = (int) ProcessHandle.current().pid();
+    private static final int O_CREAT = 0100;
+    private static final Set<Integer> SELECTED = Set.of(Syscalls.number("open"), Syscalls.number("openat"),
+            Syscalls.number("openat2"), Syscalls.number("connect"), Syscalls.number("close"));
+
+    @BeforeAll
+    static void prerequisites() {
+        Probe.Preflight preflight = Probe.preflight();
+        if (preflight.ok()) {
+            return;
+        }
+        String reasons = String.join("\n  - ", preflight.failures());
+        if (System.getenv("CI") == null && !isRoot()) {
+            Assumptions.abort("skipping the eBPF probe tests (not root, CI unset):\n  - " + reasons);
+        }
+        fail("eBPF prerequisites are missing:\n  - " + reasons);
+    }
+
+    private static boolean isRoot() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return line.split("\\s+")[2].equals("0"); // effective uid
+                }
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return false;
+    }
+
+    /** A copy of the fields a test looks at, since the reader reuses its RawRecord. */
+    record Seen(RawRecord.Kind kind, int pid, int tid, int ppid, int nr, long ret, long ts, String comm,
+                String filename, List<String> argv, String path, int flags, int dirfd, int fd, int family, int port,
+                byte[] address, String unixPath, int exitCode, int childPid, int childTid, long arg0, long cgroupId) {
+
+        static Seen of(RawRecord r) {
+            return new Seen(r.kind(), r.pid(), r.tid(), r.ppid(), r.syscallNr(), r.ret(), r.monotonicNanos(), r.comm(),
+                    r.filename(), List.copyOf(r.argv()), r.path(), r.flags(), r.dirfd(), r.fd(), r.family(), r.port(),
+                    r.address().clone(), r.unixPath(), r.exitCode(), r.childPid(), r.childTid(), r.arg(0), r.cgroupId());
+        }
+
+        @Override
+        public String toString() {
+            return kind + " pid=" + pid + " ppid=" + ppid + " nr=" + nr + " ret=" + ret + " comm=" + comm
+                    + switch (kind) {
+                        case EXEC, EXEC_FAIL -> " file=" + filename + " argv=" + argv;
+                        case OPEN -> " path=" + path + " flags=0" + Integer.toOctalString(flags) + " dirfd=" + dirfd;
+                        case CONNECT -> " fd=" + fd + " family=" + family + " addr=" + Arrays.toString(address) + " port="
+                                + port + " unix=" + unixPath;
+                        case EXIT -> " status=" + exitCode;
+                        case FORK -> " child=" + childPid + "/" + childTid;
+                        case GENERIC -> " arg0=" + arg0;
+                    };
+        }
+    }
+
+    /** Polls the probe into a list. */
+    private static final class Collector {
+        final Probe probe;
+        final List<Seen> seen = new ArrayList<>();
+
+        Collector(Probe probe) {
+            this.probe = probe;
+        }
+
+        void pollOnce() {
+            probe.poll(r -> seen.add(Seen.of(r)), 10);
+        }
+
+        /** Polls until every expectation has a matching record, failing with the missing ones at the deadline. */
+        void awaitAll(Expect... expectations) {
+            long deadline = System.nanoTime() + DEADLINE_NANOS;
+            while (true) {
+                pollOnce();
+                List<Expect> missing = Arrays.stream(expectations).filter(e -> seen.stream().noneMatch(e.test)).toList();
+                if (missing.isEmpty()) {
+                    return;
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    fail("no record arrived within 5 s for: " + missing.stream().map(Expect::what).toList()
+                            + "\nrecords of the processes involved:\n" + describeRelevant());
+                }
+            }
+        }
+
+        Seen first(Expect e) {
+            return seen.stream().filter(e.test).findFirst().orElseThrow(() -> new AssertionError("no " + e.what));
+        }
+
+        String describeRelevant() {
+            return seen.stream().filter(s -> s.kind != RawRecord.Kind.GENERIC && s.kind != RawRecord.Kind.OPEN
+                    || s.pid == SELF).limit(200).map(Seen::toString).collect(Collectors.joining("\n"));
+        }
+    }
+
+    record Expect(String what, Predicate<Seen> test) {
+    }
+
+    private static ProbeConfig config(int ignoreTgid) {
+        return new ProbeConfig(ProbeConfig.DEFAULT_RING_BUFFER_BYTES, ignoreTgid);
+    }
+
+    @Test
+    void capturesExecOpenConnectForkAndExitOfRealProcesses() throws Exception {
+        try (Probe probe = Probe.open(config(0))) {
+            probe.select(SELECTED, true, true, true);
+            Collector c = new Collector(probe);
+            c.pollOnce();
+
+            Process trueProc = new ProcessBuilder("/bin/true").start();
+            assertThat(trueProc.waitFor()).isZero();
+            String script = "cat /etc/hostname > /dev/null; exit 3";
+            Process sh = new ProcessBuilder("/bin/sh", "-c", script).start();
+            assertThat(sh.waitFor()).isEqualTo(3);
+            String missingBinary = "/nonexistent-vigil/" + UUID.randomUUID();
+            assertThatThrownBy(() -> new ProcessBuilder(missingBinary).start()).isInstanceOf(IOException.class);
+
+            Path tmp = Files.createTempFile("vigil-probe-", ".txt");
+            Files.writeString(tmp, "x");
+            Path socketPath = Path.of(System.getProperty("java.io.tmpdir"), "vigil-probe-" + UUID.randomUUID() + ".sock");
+            int port;
+            try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getByName("127.0.0.1"));
+                 SocketChannel client = SocketChannel.open(StandardProtocolFamily.INET);
+                 ServerSocketChannel unixServer = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+                 SocketChannel unixClient = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                port = server.getLocalPort();
+                assertThat(client.connect(new InetSocketAddress("127.0.0.1", port))).isTrue();
+                try (Socket accepted = server.accept()) {
+                    assertThat(accepted.isConnected()).isTrue();
+                }
+                unixServer.bind(UnixDomainSocketAddress.of(socketPath));
+                assertThat(unixClient.connect(UnixDomainSocketAddress.of(socketPath))).isTrue();
+            } finally {
+                Files.deleteIfExists(tmp);
+                Files.deleteIfExists(socketPath);
+            }
+
+            int truePid = (int) trueProc.pid();
+            int shPid = (int) sh.pid();
+            Expect execTrue = new Expect("EXEC /bin/true", s -> s.kind == RawRecord.Kind.EXEC && s.pid == truePid
+                    && s.filename.equals("/bin/true"));
+            Expect execSh = new Expect("EXEC /bin/sh", s -> s.kind == RawRecord.Kind.EXEC && s.pid == shPid
+                    && s.filename.equals("/bin/sh"));
+            Expect execCat = new Expect("EXEC cat from sh", s -> s.kind == RawRecord.Kind.EXEC && s.ppid == shPid
+                    && s.filename.endsWith("/cat"));
+            Expect execFail = new Expect("EXEC_FAIL " + missingBinary, s -> s.kind == RawRecord.Kind.EXEC_FAIL
+                    && s.filename.equals(missingBinary));
+            Expect openHostname = new Expect("OPEN /etc/hostname by cat", s -> s.kind == RawRecord.Kind.OPEN
+                    && s.ppid == shPid && s.path.equals("/etc/hostname"));
+            Expect openTmp = new Expect("OPEN " + tmp + " for writing", s -> s.kind == RawRecord.Kind.OPEN && s.pid == SELF
+                    && s.path.equals(tmp.toString()) && (s.flags & O_CREAT) != 0 && (s.flags & 3) == 1);
+            Expect connectTcp = new Expect("CONNECT 127.0.0.1:" + port, s -> s.kind == RawRecord.Kind.CONNECT
+                    && s.pid == SELF && s.family == 2 && s.port == port
+                    && Arrays.equals(s.address, new byte[] {127, 0, 0, 1}));
+            Expect connectUnix = new Expect("CONNECT " + socketPath, s -> s.kind == RawRecord.Kind.CONNECT
+                    && s.pid == SELF && s.family == 1 && s.unixPath.equals(socketPath.toString()));
+            Expect forkSh = new Expect("FORK of sh by this JVM", s -> s.kind == RawRecord.Kind.FORK && s.pid == SELF
+                    && s.childPid == shPid);
+            Expect forkCat = new Expect("FORK by sh", s -> s.kind == RawRecord.Kind.FORK && s.pid == shPid
+                    && s.childPid != shPid);
+            Expect exitTrue = new Expect("EXIT /bin/true", s -> s.kind == RawRecord.Kind.EXIT && s.pid == truePid);
+            Expect exitSh = new Expect("EXIT sh", s -> s.kind == RawRecord.Kind.EXIT && s.pid == shPid);
+            c.awaitAll(execTrue, execSh, execCat, execFail, openHostname, openTmp, connectTcp, connectUnix, forkSh,
+                    forkCat, exitTrue, exitSh);
+
+            // EXEC: filename, argv, process identity
+            Seen t = c.first(execTrue);
+            assertThat(t.argv).containsExactly("/bin/true");
+            assertThat(t.ppid).isEqualTo(SELF); // the JVM's spawn helper execs in the child it forked
+            assertThat(t.nr).isEqualTo(-1);
+            assertThat(t.comm).isEqualTo("true");
+            assertThat(c.first(execSh).argv).containsExactly("/bin/sh", "-c", script);
+            Seen cat = c.first(execCat);
+            assertThat(cat.argv).containsExactly("cat", "/etc/hostname");
+
+            // EXEC_FAIL: the spawn helper's failed execve
+            Seen failed = c.first(execFail);
+            assertThat(failed.ret).isEqualTo(-2); // ENOENT
+            assertThat(failed.nr).isEqualTo(Syscalls.number("execve"));
+            assertThat(failed.argv).first().isEqualTo(missingBinary);
+
+            // OPEN: path, flags and the fd in ret; the close of that fd arrives as GENERIC
+            Seen hostname = c.first(openHostname);
+            assertThat(hostname.pid).isEqualTo(cat.pid);
+            assertThat(hostname.flags & 3).isZero(); // O_RDONLY
+            assertThat(hostname.ret).isGreaterThanOrEqualTo(0);
+            Seen written = c.first(openTmp);
+            assertThat(written.ret).isGreaterThanOrEqualTo(0);
+            assertThat(written.nr).isIn(Syscalls.number("openat"), Syscalls.number("open"));
+            assertThat(written.dirfd).isEqualTo(-100); // AT_FDCWD
+            Expect closeTmp = new Expect("close of the temp file's fd " + written.ret, s -> s.kind == RawRecord.Kind.GENERIC
+                    && s.nr == Syscalls.number("close") && s.tid == written.tid && s.arg0 == written.ret
+                    && s.ts > written.ts);
+            c.awaitAll(closeTmp);
+            assertThat(c.first(closeTmp).ret).isZero();
+
+            // CONNECT
+            assertThat(c.first(connectTcp).ret).isZero();
+            assertThat(c.first(connectTcp).fd).isGreaterThanOrEqualTo(0);
+            assertThat(c.first(connectUnix).ret).isZero();
+
+            // FORK / EXIT
+            Seen forkedCat = c.first(forkCat);
+            assertThat(forkedCat.childPid).isEqualTo(cat.pid);
+            assertThat(c.first(exitTrue).exitCode).isZero();
+            assertThat(c.first(exitSh).exitCode).isEqualTo(3 << 8); // wait(2) status
+
+            // only selected syscalls left the kernel; tracepoint records carry nr -1
+            Set<Integer> allowedNr = new java.util.HashSet<>(SELECTED);
+            allowedNr.add(Syscalls.number("execve"));
+            allowedNr.add(Syscalls.number("execveat"));
+            for (Seen s : c.seen) {
+                switch (s.kind) {
+                    case EXEC, EXIT, FORK -> assertThat(s.nr).as("%s", s).isEqualTo(-1);
+                    default -> assertThat(allowedNr).as("%s", s).contains(s.nr);
+                }
+            }
+            Probe.Stats stats = probe.stats();
+            assertThat(stats.events()).isGreaterThanOrEqualTo(c.seen.size());
+            assertThat(stats.drops()).isZero();
+            assertThat(probe.decodeErrors()).isZero();
+        }
+    }
+
+    @Test
+    void dropsTheIgnoredTgidInTheKernel() throws Exception {
+        try (Probe probe = Probe.open(config(SELF))) {
+            probe.select(SELECTED, true, true, true);
+            Collector c = new Collector(probe);
+            Path tmp = Files.createTempFile("vigil-ignored-", ".txt");
+            try {
+                Files.writeString(tmp, "ignored"); // this JVM's openat: must not arrive
+                Process cat = new ProcessBuilder("/bin/cat", tmp.toString()).start(); // the sentinel
+                cat.getInputStream().readAllBytes();
+                assertThat(cat.waitFor()).isZero();
+                int catPid = (int) cat.pid();
+                c.awaitAll(new Expect("OPEN " + tmp + " by cat", s -> s.kind == RawRecord.Kind.OPEN && s.pid == catPid
+                        && s.path.equals(tmp.toString())));
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+            assertThat(c.seen).as("records of the ignored tgid %d", SELF).noneMatch(s -> s.pid == SELF);
+            assertThat(probe.stats().drops()).isZero();
+        }
+    }
+
+    @Test
+    void reselectingChangesWhatTheKernelSends() throws Exception {
+        try (Probe probe = Probe.open(config(SELF))) {
+            probe.select(Set.of(), false, true, false); // EXIT only
+            Collector c = new Collector(probe);
+            Process p = new ProcessBuilder("/bin/cat", "/etc/hostname").start();
+            p.getInputStream().readAllBytes();
+            p.waitFor();
+            int pid = (int) p.pid();
+            c.awaitAll(new Expect("EXIT cat", s -> s.kind == RawRecord.Kind.EXIT && s.pid == pid));
+            assertThat(c.seen).as("only EXIT was selected").allMatch(s -> s.kind == RawRecord.Kind.EXIT);
+
+            probe.select(SELECTED, true, false, false); // now exec and opens, no exit
+            Process q = new ProcessBuilder("/bin/cat", "/etc/hostname").start();
+            q.getInputStream().readAllBytes();
+            q.waitFor();
+            int qpid = (int) q.pid();
+            c.seen.clear();
+            c.awaitAll(new Expect("OPEN /etc/hostname by the second cat", s -> s.kind == RawRecord.Kind.OPEN
+                    && s.pid == qpid && s.path.equals("/etc/hostname")));
+            Process sentinel = new ProcessBuilder("/bin/true").start();
+            sentinel.waitFor();
+            c.awaitAll(new Expect("EXEC sentinel", s -> s.kind == RawRecord.Kind.EXEC && s.pid == sentinel.pid()));
+            assertThat(c.seen).as("EXIT is switched off").noneMatch(s -> s.kind == RawRecord.Kind.EXIT);
+
+            assertThatThrownBy(() -> probe.select(Set.of(512), false, false, false))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("512");
+        }
+    }
+
+    @Test
+    void rawTracepointFallbackLoadsAndDelivers() throws Exception {
+        try (Probe probe = Probe.open(config(SELF), true)) {
+            assertThat(probe.usesRawTracepoints()).isTrue();
+            probe.select(SELECTED, true, true, true);
+            Collector c = new Collector(probe);
+            Process p = new ProcessBuilder("/bin/cat", "/etc/hostname").start();
+            p.getInputStream().readAllBytes();
+            assertThat(p.waitFor()).isZero();
+            int pid = (int) p.pid();
+            c.awaitAll(new Expect("EXEC cat", s -> s.kind == RawRecord.Kind.EXEC && s.pid == pid
+                            && s.argv.equals(List.of("/bin/cat", "/etc/hostname"))),
+                    new Expect("OPEN /etc/hostname", s -> s.kind == RawRecord.Kind.OPEN && s.pid == pid
+                            && s.path.equals("/etc/hostname") && s.ret >= 0),
+                    new Expect("EXIT cat", s -> s.kind == RawRecord.Kind.EXIT && s.pid == pid));
+            assertThat(probe.stats().drops()).isZero();
+        }
+    }
+
+    @Test
+    void verifierRejectionIsReportedWithItsLog(@TempDir Path dir) throws Exception {
+        Path source = dir.resolve("rejected.bpf.c");
+        try (InputStream in = getClass().getResourceAsStream("rejected.bpf.c")) {
+            assertThat(in).as("test fixture rejected.bpf.c").isNotNull();
+            Files.copy(in, source);
+        }
+        Path object = dir.resolve("rejected.bpf.o");
+        Process clang = new ProcessBuilder("clang", "-target", "bpf", "-g", "-O2", "-I/usr/include/x86_64-linux-gnu",
+                "-c", source.toString(), "-o", object.toString()).redirectErrorStream(true).start();
+        String output = new String(clang.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(clang.waitFor()).as("clang: %s", output).isZero();
+
+        assertThatThrownBy(() -> Probe.open(config(SELF), false, Files.readAllBytes(object)))
+                .isInstanceOfSatisfying(ProbeException.class, e -> {
+                    assertThat(e.getMessage()).contains("tp_btf", "raw_tp", "bpf_object__load");
+                    assertThat(e.libbpfLog()).contains("invalid mem access");
+                    assertThat(e.getMessage()).contains("--- libbpf log ---");
+                });
+    }
+
+    @Test
+    void anUnreadableObjectIsReported() {
+        assertThatThrownBy(() -> Probe.open(config(SELF), false, "not an ELF file".getBytes(StandardCharsets.US_ASCII)))
+                .isInstanceOf(ProbeException.class).hasMessageContaining("bpf_object__open_mem failed");
+    }
+
+    @Test
+    void closedProbeRejectsUse() throws Exception {
+        Probe probe = Probe.open(config(SELF));
+        assertThat(probe.usesRawTracepoints()).isFalse();
+        probe.close();
+        probe.close(); // idempotent
+        assertThatThrownBy(() -> probe.poll(r -> { }, 0)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(probe::stats).isInstanceOf(IllegalStateException.class);
+    }
+}

@@ -1,0 +1,344 @@
+package dev.vigil.capture.ebpf;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+import org.junit.jupiter.api.Test;
+
+import static dev.vigil.capture.ebpf.RecordLayout.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Decoding of synthetic records of every kind, and the Java layout against the compiled probe's. No root needed. */
+class RecordDecoderTest {
+    private final RecordDecoder decoder = new RecordDecoder();
+    private final RawRecord record = new RawRecord();
+
+    /** Builds a record: header first, then payload writes at absolute offsets. */
+    private static final class Rec {
+        final ByteBuffer b;
+
+        Rec(int kind, int size) {
+            b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
+            b.putLong(HDR_TS, 123_456_789L);
+            b.putLong(HDR_CGROUP_ID, 310);
+            b.putLong(HDR_RET, 0);
+            b.putInt(HDR_PID, 4242);
+            b.putInt(HDR_TID, 4243);
+            b.putInt(HDR_PPID, 1);
+            b.putInt(HDR_UID, 1000);
+            b.putInt(HDR_GID, 1001);
+            b.putInt(HDR_SYSCALL_NR, -1);
+            b.putShort(HDR_KIND, (short) kind);
+            b.putInt(HDR_LEN, size);
+            comm("bash");
+        }
+
+        Rec comm(String comm) {
+            byte[] c = comm.getBytes(StandardCharsets.UTF_8);
+            b.put(HDR_COMM, new byte[COMM_LEN]);
+            b.put(HDR_COMM, c, 0, Math.min(c.length, COMM_LEN));
+            return this;
+        }
+
+        Rec ret(long ret) {
+            b.putLong(HDR_RET, ret);
+            return this;
+        }
+
+        Rec nr(int nr) {
+            b.putInt(HDR_SYSCALL_NR, nr);
+            return this;
+        }
+
+        byte[] bytes() {
+            return b.array();
+        }
+    }
+
+    private static byte[] cstr(String s) {
+        byte[] raw = s.getBytes(StandardCharsets.UTF_8);
+        byte[] withNul = new byte[raw.length + 1];
+        System.arraycopy(raw, 0, withNul, 0, raw.length);
+        return withNul;
+    }
+
+    private static byte[] exec(int kind, byte[] filename, byte[] argv, byte[] leaf, byte[] parent) {
+        int size = EXEC_DATA + filename.length + argv.length + leaf.length + parent.length;
+        Rec r = new Rec(kind, size);
+        ByteBuffer b = r.b;
+        b.putLong(EXEC_MNTNS, 4026532177L);
+        b.putInt(EXEC_VPID, 2);
+        b.putInt(EXEC_LOGINUID, -1);
+        b.putInt(EXEC_ARGC, 4);
+        b.putShort(EXEC_FILENAME_LEN, (short) filename.length);
+        b.putShort(EXEC_ARGV_LEN, (short) argv.length);
+        b.putShort(EXEC_CG_LEAF_LEN, (short) leaf.length);
+        b.putShort(EXEC_CG_PARENT_LEN, (short) parent.length);
+        b.put(EXEC_DATA, filename);
+        b.put(EXEC_DATA + filename.length, argv);
+        b.put(EXEC_DATA + filename.length + argv.length, leaf);
+        b.put(EXEC_DATA + filename.length + argv.length + leaf.length, parent);
+        r.comm("env");
+        return r.bytes();
+    }
+
+    private boolean decode(byte[] bytes) {
+        return decoder.decode(bytes, bytes.length, record);
+    }
+
+    @Test
+    void header() {
+        byte[] bytes = new Rec(KIND_FORK, FORK_SIZE).ret(0).bytes();
+        assertThat(decode(bytes)).isTrue();
+        assertThat(record.monotonicNanos()).isEqualTo(123_456_789L);
+        assertThat(record.cgroupId()).isEqualTo(310);
+        assertThat(record.pid()).isEqualTo(4242);
+        assertThat(record.tid()).isEqualTo(4243);
+        assertThat(record.ppid()).isEqualTo(1);
+        assertThat(record.uid()).isEqualTo(1000);
+        assertThat(record.gid()).isEqualTo(1001);
+        assertThat(record.syscallNr()).isEqualTo(-1);
+        assertThat(record.comm()).isEqualTo("bash");
+    }
+
+    @Test
+    void exec() {
+        byte[] argv = "env\0FOO=1\0\0tail-without-nul".getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = exec(KIND_EXEC, cstr("/usr/bin/env"), argv,
+                cstr("cri-containerd-" + "ab".repeat(32) + ".scope"), cstr("pod0b1c2d3e-1111"));
+        assertThat(decode(bytes)).isTrue();
+        assertThat(record.kind()).isEqualTo(RawRecord.Kind.EXEC);
+        assertThat(record.comm()).isEqualTo("env");
+        assertThat(record.filename()).isEqualTo("/usr/bin/env");
+        assertThat(record.argv()).containsExactly("env", "FOO=1", "", "tail-without-nul");
+        assertThat(record.mntns()).isEqualTo(4026532177L);
+        assertThat(record.vpid()).isEqualTo(2);
+        assertThat(record.loginUid()).isEqualTo(-1);
+        assertThat(record.cgroupLeaf()).isEqualTo("cri-containerd-" + "ab".repeat(32) + ".scope");
+        assertThat(record.cgroupParent()).isEqualTo("pod0b1c2d3e-1111");
+    }
+
+    @Test
+    void execFailAndEmptyRegions() {
+        byte[] bytes = exec(KIND_EXEC_FAIL, cstr("/nonexistent/tool"), cstr("tool"), new byte[0], new byte[0]);
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putLong(HDR_RET, -2).putInt(HDR_SYSCALL_NR, NR_EXECVE);
+        assertThat(decode(bytes)).isTrue();
+        assertThat(record.kind()).isEqualTo(RawRecord.Kind.EXEC_FAIL);
+        assertThat(record.ret()).isEqualTo(-2);
+        assertThat(record.syscallNr()).isEqualTo(NR_EXECVE);
+        assertThat(record.filename()).isEqualTo("/nonexistent/tool");
+        assertThat(record.argv()).containsExactly("tool");
+        assertThat(record.cgroupLeaf()).isEmpty();
+        assertThat(record.cgroupParent()).isEmpty();
+
+        // a second exec replaces argv instead of appending
+        assertThat(decode(exec(KIND_EXEC, cstr("/bin/true"), new byte[0], new byte[0], new byte[0]))).isTrue();
+        assertThat(record.argv()).isEmpty();
+    }
+
+    @Test
+    void open() {
+        byte[] path = cstr("/etc/shadow");
+        Rec r = new Rec(KIND_OPEN, OPEN_PATH + path.length).ret(3).nr(NR_OPENAT);
+        r.b.putInt(OPEN_FLAGS, 0x80000 | 0100).putInt(OPEN_MODE, 0644).putInt(OPEN_DIRFD, -100)
+                .putShort(OPEN_PATH_LEN, (short) path.length).put(OPEN_PATH, path);
+        assertThat(decode(r.bytes())).isTrue();
+        assertThat(record.kind()).isEqualTo(RawRecord.Kind.OPEN);
+        assertThat(record.path()).isEqualTo("/etc/shadow");
+        assertThat(record.flags()).isEqualTo(0x80000 | 0100);
+        assertThat(record.mode()).isEqualTo(0644);
+        assertThat(record.dirfd()).isEqualTo(-100);
+        assertThat(record.ret()).isEqualTo(3);
+        assertThat(record.syscallNr()).isEqualTo(NR_OPENAT);
+    }
+
+    @Test
+    void openWithUnreadablePath() {
+        Rec r = new Rec(KIND_OPEN, OPEN_PATH).ret(-14).nr(NR_OPEN);
+        assertThat(decode(r.bytes())).isTrue();
+        assertThat(record.path()).isEmpty();
+        assertThat(record.ret()).isEqualTo(-14);
+    }
+
+    private Rec connect(int family) {
+        Rec r = new Rec(KIND_CONNECT, CONNECT_SIZE).nr(NR_CONNECT);
+        r.b.putInt(CONNECT_FD, 7).putShort(CONNECT_FAMILY, (short) family);
+        return r;
+    }
+
+    @Test
+    void connectIpv4() {
+        Rec r = connect(AF_INET);
+        r.b.putShort(CONNECT_PORT, (short) 65000).put(CONNECT_ADDR, new byte[] {127, 0, 0, 1});
+        assertThat(decode(r.bytes())).isTrue();
+        assertThat(record.kind()).isEqualTo(RawRecord.Kind.CONNECT);
+        assertThat(record.fd()).isEqualTo(7);
+        assertThat(record.family()).isEqualTo(AF_INET);
+        assertThat(record.port()).isEqualTo(65000);
+        assertThat(record.address()).containsExactly(127, 0, 0, 1);
+        assertThat(record.unixPath()).isEmpty();
+    }
+
+    @Test
+    void connectIpv6() {
+        Rec r = connect(AF_INET6);
+        byte[] loopback = new byte[16];
+        loopback[15] = 1;
+        r.b.putShort(CONNECT_PORT, (short) 443).put(CONNECT_ADDR, loopback);
+        r.ret(-115); // EINPROGRESS
+        assertThat(decode(r.bytes())).isTrue();
+        assertThat(record.family()).isEqualTo(AF_INET6);
+        assertThat(record.port()).isEqualTo(443);
+        assertThat(record.address()).containsExactly(loopback);
+        assertThat(record.ret()).isEqualTo(-115);
+    }
+
+    @Test
+    void connectUnix() {
+        Rec r = connect(AF_UNIX);
+        byte[] path = cstr("/run/containerd/containerd.sock");
+        r.b.putShort(CONNECT_UNIX_LEN, (short) path.length).put(CONNECT_UNIX_PATH, path);
+        assertThat(decode(r.bytes())).isTrue();
+        assertThat(record.family()).isEqualTo(AF_UNIX);
+        assertThat(record.unixPath()).isEqualTo("/run/containerd/containerd.sock");
+        assertThat(record.address()).isEmpty();
+
+        Rec abstractName = connect(AF_UNIX);
+        byte[] name = "\0dbus-xyz".getBytes(StandardCharsets.UTF_8);
+        abstractName.b.putShort(CONNECT_UNIX_LEN, (short) name.length).put(CONNECT_UNIX_PATH, name);
+        assertThat(decode(abstractName.bytes())).isTrue();
+        assertThat(record.unixPath()).isEqualTo("@dbus-xyz");
+    }
+
+    @Test
+    void connectOtherFamilyHasNoAddress() {
+        Rec r = connect(16); // AF_NETLINK
+        assertThat(decode(r.bytes())).isTrue();
+        assertThat(record.family()).isEqualTo(16);
+        assertThat(record.address()).isEmpty();
+        assertThat(record.unixPath()).isEmpty();
+    }
+
+    @Test
+    void exitForkGeneric() {
+        Rec exit = new Rec(KIND_EXIT, EXIT_SIZE);
+        exit.b.putInt(EXIT_CODE, 3 << 8);
+        assertThat(decode(exit.bytes())).isTrue();
+        assertThat(record.kind()).isEqualTo(RawRecord.Kind.EXIT);
+        assertThat(record.exitCode()).isEqualTo(3 << 8);
+
+        Rec fork = new Rec(KIND_FORK, FORK_SIZE);
+        fork.b.putInt(FORK_CHILD_PID, 5000).putInt(FORK_CHILD_TID, 5001);
+        assertThat(decode(fork.bytes())).isTrue();
+        assertThat(record.kind()).isEqualTo(RawRecord.Kind.FORK);
+        assertThat(record.childPid()).isEqualTo(5000);
+        assertThat(record.childTid()).isEqualTo(5001);
+
+        Rec generic = new Rec(KIND_GENERIC, GENERIC_SIZE).nr(3).ret(0);
+        for (int i = 0; i < 6; i++) {
+            generic.b.putLong(GENERIC_ARGS + 8 * i, i == 5 ? -1L : 10L + i);
+        }
+        assertThat(decode(generic.bytes())).isTrue();
+        assertThat(record.kind()).isEqualTo(RawRecord.Kind.GENERIC);
+        assertThat(record.syscallNr()).isEqualTo(3);
+        assertThat(record.arg(0)).isEqualTo(10);
+        assertThat(record.arg(4)).isEqualTo(14);
+        assertThat(record.arg(5)).isEqualTo(-1);
+    }
+
+    @Test
+    void commIsReusedWhileUnchangedAndFullLengthWorks() {
+        assertThat(decode(new Rec(KIND_FORK, FORK_SIZE).bytes())).isTrue();
+        String first = record.comm();
+        assertThat(decode(new Rec(KIND_EXIT, EXIT_SIZE).bytes())).isTrue();
+        assertThat(record.comm()).isSameAs(first);
+        assertThat(decode(new Rec(KIND_EXIT, EXIT_SIZE).comm("0123456789abcdef").bytes())).isTrue();
+        assertThat(record.comm()).isEqualTo("0123456789abcdef");
+    }
+
+    @Test
+    void decodesFromNativeMemoryAtAnOffset() {
+        byte[] bytes = new Rec(KIND_FORK, FORK_SIZE).bytes();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(8 + bytes.length, 8);
+            MemorySegment.copy(bytes, 0, seg, ValueLayout.JAVA_BYTE, 8, bytes.length);
+            assertThat(decoder.decode(seg, 8, bytes.length, record)).isTrue();
+            assertThat(record.kind()).isEqualTo(RawRecord.Kind.FORK);
+            assertThat(record.pid()).isEqualTo(4242);
+        }
+    }
+
+    @Test
+    void rejectsMalformedRecords() {
+        byte[] unknownKind = new Rec(99, FORK_SIZE).bytes();
+        assertThat(decode(unknownKind)).isFalse();
+        assertThat(decoder.problem()).contains("kind 99");
+
+        byte[] tooShort = new byte[HDR_SIZE - 1];
+        assertThat(decoder.decode(tooShort, tooShort.length, record)).isFalse();
+
+        Rec lying = new Rec(KIND_GENERIC, GENERIC_SIZE);
+        lying.b.putInt(HDR_LEN, GENERIC_SIZE + 8);
+        assertThat(decode(lying.bytes())).isFalse();
+        assertThat(decoder.problem()).contains("header length");
+
+        Rec shortFixed = new Rec(KIND_CONNECT, FORK_SIZE);
+        assertThat(decode(shortFixed.bytes())).isFalse();
+
+        Rec overflow = new Rec(KIND_OPEN, OPEN_PATH + 4);
+        overflow.b.putShort(OPEN_PATH_LEN, (short) 400);
+        assertThat(decode(overflow.bytes())).isFalse();
+        assertThat(decoder.problem()).contains("open path");
+
+        byte[] execOverflow = exec(KIND_EXEC, cstr("/bin/x"), cstr("x"), new byte[0], new byte[0]);
+        ByteBuffer.wrap(execOverflow).order(ByteOrder.LITTLE_ENDIAN).putShort(EXEC_ARGV_LEN, (short) 3000);
+        assertThat(decode(execOverflow)).isFalse();
+    }
+
+    /**
+     * The offsets, sizes and constants in {@link RecordLayout} must equal what the probe build read back from
+     * the BTF of probe.h's structs (and its #defines): any drift between probe.h and Java fails here.
+     */
+    @Test
+    void javaLayoutMatchesProbeHeader() throws IOException {
+        Properties file = new Properties();
+        try (InputStream in = getClass().getClassLoader().getResourceAsStream("dev/vigil/probe/probe-layout.txt")) {
+            assertThat(in).as("probe-layout.txt from the vigil-probe build").isNotNull();
+            file.load(in);
+        }
+        Map<String, Integer> kernel = new TreeMap<>();
+        file.forEach((k, v) -> kernel.put((String) k, Integer.parseInt(((String) v).strip())));
+        Map<String, Integer> java = RecordLayout.entries();
+        assertThat(kernel).as("probe.h layout").containsKey("vg_hdr.ts");
+        Set<String> keys = new TreeSet<>(kernel.keySet());
+        keys.addAll(java.keySet());
+        List<String> drift = keys.stream().filter(k -> !Objects.equals(kernel.get(k), java.get(k)))
+                .map(k -> k + ": probe.h=" + kernel.get(k) + " RecordLayout=" + java.get(k)).toList();
+        assertThat(drift).as("probe.h and RecordLayout disagree; update RecordLayout (and the decoder)").isEmpty();
+    }
+
+    @Test
+    void kindsFollowRawRecordKindOrder() {
+        assertThat(RawRecord.Kind.values()).hasSize(KIND_GENERIC);
+        assertThat(RawRecord.Kind.values()[KIND_EXEC - 1]).isEqualTo(RawRecord.Kind.EXEC);
+        assertThat(RawRecord.Kind.values()[KIND_EXEC_FAIL - 1]).isEqualTo(RawRecord.Kind.EXEC_FAIL);
+        assertThat(RawRecord.Kind.values()[KIND_OPEN - 1]).isEqualTo(RawRecord.Kind.OPEN);
+        assertThat(RawRecord.Kind.values()[KIND_CONNECT - 1]).isEqualTo(RawRecord.Kind.CONNECT);
+        assertThat(RawRecord.Kind.values()[KIND_EXIT - 1]).isEqualTo(RawRecord.Kind.EXIT);
+        assertThat(RawRecord.Kind.values()[KIND_FORK - 1]).isEqualTo(RawRecord.Kind.FORK);
+        assertThat(RawRecord.Kind.values()[KIND_GENERIC - 1]).isEqualTo(RawRecord.Kind.GENERIC);
+    }
+}

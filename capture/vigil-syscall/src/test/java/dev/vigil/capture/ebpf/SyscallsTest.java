@@ -1,0 +1,31 @@
+package dev.vigil.capture.ebpf;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SyscallsTest {
+    @Test
+    void namesAndNumbers() {
+        assertThat(Syscalls.number("read")).isZero();
+        assertThat(Syscalls.number("close")).isEqualTo(3);
+        assertThat(Syscalls.name(257)).isEqualTo("openat");
+        assertThat(Syscalls.number("no_such_syscall")).isEqualTo(-1);
+        assertThat(Syscalls.name(-1)).isNull();
+        assertThat(Syscalls.name(100_000)).isNull();
+        assertThat(Syscalls.all()).hasSizeGreaterThan(300);
+    }
+
+    /** The numbers the probe decodes specially (probe.h) agree with the kernel headers' table. */
+    @Test
+    void probeNumbersMatchTheTable() {
+        assertThat(Syscalls.number("open")).isEqualTo(RecordLayout.NR_OPEN);
+        assertThat(Syscalls.number("creat")).isEqualTo(RecordLayout.NR_CREAT);
+        assertThat(Syscalls.number("openat")).isEqualTo(RecordLayout.NR_OPENAT);
+        assertThat(Syscalls.number("openat2")).isEqualTo(RecordLayout.NR_OPENAT2);
+        assertThat(Syscalls.number("connect")).isEqualTo(RecordLayout.NR_CONNECT);
+        assertThat(Syscalls.number("execve")).isEqualTo(RecordLayout.NR_EXECVE);
+        assertThat(Syscalls.number("execveat")).isEqualTo(RecordLayout.NR_EXECVEAT);
+        assertThat(Syscalls.all().values()).allMatch(nr -> nr < RecordLayout.NR_SYSCALLS);
+    }
+}
