@@ -1,0 +1,1200 @@
+package dev.vigil.capture.state;
+
+import dev.vigil.capture.ebpf.RawRecord;
+import dev.vigil.event.IpAddress;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Process, file-descriptor and container state built from {@code /proc} at start and kept current
+ * from probe records, with Falco's semantics (libsinsp's thread and fd tables).
+ *
+ * <h2>Design</h2>
+ * <ul>
+ *   <li>One thread applies records ({@link #apply}) and reads the result (the event view): no
+ *       locks on the hot path. Only container metadata arrives from another thread, published
+ *       through volatile fields of {@link ContainerInfo}.</li>
+ *   <li>{@link #apply} decides which process and which fd the record concerns and leaves them in
+ *       {@link #currentProcess()} / {@link #currentFd()} for the event view, so fields are not
+ *       looked up again per extraction. A closed fd and an exited process stay visible until the
+ *       next record is applied: Falco evaluates the close and procexit events with the fd and the
+ *       process still present.</li>
+ *   <li>Whatever a record lacks is read from {@code /proc/<pid>} at exec time (exe path, caps,
+ *       tty, session, container) or lazily when a field first needs it (environment, the local
+ *       address of a connected socket, the vpid of a forked child in a pid namespace). Lazy reads
+ *       can miss when the process is gone by then; the field is absent in that case.</li>
+ *   <li>Missed records (ring-buffer drops) are healed by falling back to {@code /proc}: an unknown
+ *       pid is read from {@code /proc/<pid>}, an unknown fd from {@code /proc/<pid>/fd/<n>}, and
+ *       a periodic sweep forgets processes whose {@code /proc} entry disappeared.</li>
+ * </ul>
+ */
+public final class SyscallState implements AutoCloseable {
+    private static final int AT_FDCWD = -100;
+    private static final int O_DIRECTORY = 0200000;
+    static final int O_CLOEXEC = 02000000;
+    private static final long EINPROGRESS = 115;
+    private static final int AF_UNIX = 1;
+    private static final int AF_INET = 2;
+    private static final int AF_INET6 = 10;
+    private static final int AF_NETLINK = 16;
+    private static final long SWEEP_INTERVAL_NANOS = 30_000_000_000L;
+    private static final long SWEEP_MIN_AGE_NANOS = 60_000_000_000L;
+    private static final int ENV_MAX_BYTES = 32 * 1024;
+
+    private static final Set<String> REQUIRED = Set.of(
+            "execve", "execveat", "clone", "clone3", "fork", "vfork",
+            "open", "openat", "openat2", "creat", "connect", "close",
+            "dup", "dup2", "dup3", "fcntl", "socket", "accept", "accept4", "bind", "listen",
+            "chdir", "fchdir", "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid",
+            "setsid", "setpgid", "memfd_create");
+
+    private final ProcFs proc;
+    private final UserDb hostUsers;
+    private final ContainerRegistry containers;
+    private final DomainNames domains = new DomainNames();
+    private final WallClock clock;
+    private final IntMap<ProcessInfo> procs = new IntMap<>(1024);
+    private final Map<String, CgroupContainers.Match> cgroupCache = lru(1024);
+    private final Map<Long, CachedMounts> mountsByNs = lru(256);
+    private final Map<Long, Long> pidnsInitStart = lru(4096);
+    private final Map<ContainerInfo, UserDb> containerUsers = lru(256);
+    private final Map<Long, NetSnapshot> netSnapshots = lru(64);
+    private long bootEpochNanos;
+
+    private ProcessInfo current;
+    private FdInfo currentFd;
+    private ProcessInfo pendingExit;
+    private FdInfo changedFd;
+    private long records;
+    private long lastSweepMono = Long.MIN_VALUE;
+    private long lastUserCheckMono = Long.MIN_VALUE;
+
+    private record CachedMounts(MountTable table, long loadedMono) {}
+
+    private record NetSnapshot(Map<Long, NetTables.Sock> socks, Set<Integer> listeningPorts, long loadedMono) {}
+
+    /** Builds a state; {@link #bootstrap()} covers the usual case. */
+    public static final class Builder {
+        private Path procRoot = Path.of("/proc");
+        private Path etcDir = Path.of("/etc");
+        private List<ContainerMetadataSource> sources = List.of(new PodmanMetadataSource());
+        private boolean scan = true;
+        private WallClock clock;
+
+        private Builder() {}
+
+        /** The proc file system to read ({@code /proc}). */
+        public Builder procRoot(Path p) {
+            this.procRoot = Objects.requireNonNull(p);
+            return this;
+        }
+
+        /** Where the host's passwd and group files are ({@code /etc}). */
+        public Builder etcDir(Path p) {
+            this.etcDir = Objects.requireNonNull(p);
+            return this;
+        }
+
+        /** Container metadata sources, tried in order (default: podman). */
+        public Builder metadataSources(List<ContainerMetadataSource> s) {
+            this.sources = List.copyOf(s);
+            return this;
+        }
+
+        /** Whether to read every process from /proc at build time (default true). */
+        public Builder scanProc(boolean scan) {
+            this.scan = scan;
+            return this;
+        }
+
+        public Builder clock(WallClock c) {
+            this.clock = Objects.requireNonNull(c);
+            return this;
+        }
+
+        public SyscallState build() {
+            SyscallState s = new SyscallState(this);
+            if (scan) {
+                s.rescan();
+            }
+            return s;
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A state holding every process that exists now, with its open fds and container. */
+    public static SyscallState bootstrap() {
+        return builder().build();
+    }
+
+    private SyscallState(Builder b) {
+        this.proc = new ProcFs(b.procRoot);
+        this.hostUsers = new UserDb(b.etcDir);
+        this.containers = new ContainerRegistry(b.sources);
+        this.clock = b.clock != null ? b.clock : WallClock.system();
+        refreshBootTime();
+    }
+
+    /** The syscalls whose records state tracking needs (besides the exec, exit and fork tracepoints). */
+    public static Set<String> requiredSyscalls() {
+        return REQUIRED;
+    }
+
+    public WallClock clock() {
+        return clock;
+    }
+
+    /** The DNS cache behind {@code fd.*.name}: register the domain names rules compare with. */
+    public DomainNames domainNames() {
+        return domains;
+    }
+
+    /** The process the last applied record concerns. */
+    public ProcessInfo currentProcess() {
+        return current;
+    }
+
+    /** The fd the last applied record concerns (the closed one for close, the new one for open...), or null. */
+    public FdInfo currentFd() {
+        return currentFd;
+    }
+
+    /** Whether the last applied record changed the name of {@link #currentFd()} (a connect to a new peer). */
+    public boolean currentFdNameChanged() {
+        return changedFd != null && changedFd == currentFd;
+    }
+
+    /** Records applied so far. */
+    public long recordCount() {
+        return records;
+    }
+
+    public ProcessInfo process(int pid) {
+        return procs.get(pid);
+    }
+
+    public int processCount() {
+        return procs.size();
+    }
+
+    /** The name of syscall {@code nr} on x86-64, or null. */
+    public String syscallName(int nr) {
+        return Syscalls.get().name(nr);
+    }
+
+    /** The number of a syscall on x86-64, or -1. */
+    public int syscallNumber(String name) {
+        return Syscalls.get().number(name);
+    }
+
+    // ---------------------------------------------------------------- bootstrap
+
+    /** Reads every process of /proc that is not known yet (with its fds). Known processes are kept. */
+    public void rescan() {
+        refreshBootTime();
+        netSnapshots.clear();
+        for (int pid : proc.pids()) {
+            if (procs.get(pid) != null) {
+                continue;
+            }
+            ProcessInfo p = readProcess(pid);
+            if (p != null) {
+                procs.put(pid, p);
+                scanFds(p);
+            }
+        }
+    }
+
+    private void refreshBootTime() {
+        long up = proc.uptimeNanos();
+        bootEpochNanos = up < 0 ? 0 : clock.nowWallNanos() - up;
+    }
+
+    /** A process as /proc describes it now, or null when it is gone. */
+    private ProcessInfo readProcess(int pid) {
+        ProcFs.Stat st = proc.stat(pid);
+        if (st == null) {
+            return null;
+        }
+        ProcessInfo p = new ProcessInfo(pid);
+        p.ppid = st.ppid();
+        p.comm = st.comm();
+        p.sid = st.session();
+        p.vpgid = st.pgrp();
+        p.tty = st.ttyNr();
+        p.startNanos = bootEpochNanos == 0 ? 0 : bootEpochNanos + st.startTicks() * (1_000_000_000L / ProcFs.TICKS_PER_SECOND);
+        ProcFs.Status status = proc.status(pid);
+        if (status != null) {
+            applyStatus(p, status);
+        }
+        p.setArgv(proc.cmdline(pid));
+        p.cwd = dirWithSlash(proc.cwd(pid));
+        p.netns = proc.nsInode(pid, "net");
+        int login = proc.loginuid(pid);
+        p.loginUid = login == ProcFs.UNREADABLE ? -1 : login;
+        p.pidnsInode = proc.nsInode(pid, "pid");
+        p.mntns = proc.nsInode(pid, "mnt");
+        if (p.vpid == 1 && p.startNanos != 0 && p.pidnsInode != 0) {
+            pidnsInitStart.put(p.pidnsInode, p.startNanos);
+        }
+        p.container = containerOf(pid, null);
+        readExe(p, null);
+        return p;
+    }
+
+    private void applyStatus(ProcessInfo p, ProcFs.Status s) {
+        if (s.euid() >= 0) {
+            p.uid = s.euid();
+        }
+        if (s.egid() >= 0) {
+            p.gid = s.egid();
+        }
+        if (s.nsPid() > 0) {
+            p.vpid = s.nsPid();
+        }
+        if (s.nsPgid() > 0) {
+            p.vpgid = s.nsPgid();
+        }
+        if (s.nsSid() > 0) {
+            p.sid = s.nsSid();
+        }
+        p.setCaps(s.capInh(), s.capPrm(), s.capEff());
+    }
+
+    /** Exe path, memfd and overlay-layer flags, and the executable's inode times. */
+    private void readExe(ProcessInfo p, String filenameFallback) {
+        p.exeUpperLayer = false;
+        p.exeLowerLayer = false;
+        p.exeFromMemfd = false;
+        p.exeWritable = false;
+        p.exeStatKnown = false;
+        String link = proc.exeLink(p.pid);
+        if (link == null) {
+            if (filenameFallback != null && !filenameFallback.isEmpty()) {
+                p.exepath = Paths2.resolve(p.cwd, filenameFallback);
+                p.exeFromMemfd = filenameFallback.startsWith("/memfd:") || filenameFallback.startsWith("memfd:");
+            }
+            return;
+        }
+        if (link.endsWith(" (deleted)")) {
+            link = link.substring(0, link.length() - " (deleted)".length());
+        }
+        if (link.startsWith("/memfd:")) {
+            p.exeFromMemfd = true;
+            p.exepath = link.substring(1);
+        } else {
+            p.exepath = link;
+        }
+        Path exe = proc.pidDir(p.pid).resolve("exe");
+        try {
+            Map<String, Object> a = Files.readAttributes(exe, "unix:ino,ctime,lastModifiedTime,mode,uid,gid");
+            p.exeIno = ((Number) a.get("ino")).longValue();
+            p.exeCtime = nanos((FileTime) a.get("ctime"));
+            p.exeMtime = nanos((FileTime) a.get("lastModifiedTime"));
+            int mode = (Integer) a.get("mode");
+            int owner = (Integer) a.get("uid");
+            int group = (Integer) a.get("gid");
+            p.exeWritable = p.uid == 0 || (owner == p.uid ? (mode & 0200) != 0
+                    : group == p.gid ? (mode & 020) != 0 : (mode & 02) != 0);
+            p.exeStatKnown = true;
+        } catch (IOException | RuntimeException e) {
+            // the process is gone or the file is unreachable: leave the inode fields unknown
+        }
+        if (!p.exeFromMemfd) {
+            MountTable.Layer layer = mountsOf(p).layerOf(p.exepath);
+            p.exeUpperLayer = layer == MountTable.Layer.UPPER;
+            p.exeLowerLayer = layer == MountTable.Layer.LOWER;
+        }
+    }
+
+    private static long nanos(FileTime t) {
+        java.time.Instant i = t.toInstant();
+        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    }
+
+    private MountTable mountsOf(ProcessInfo p) {
+        long ns = p.mntns != 0 ? p.mntns : proc.nsInode(p.pid, "mnt");
+        long now = clock.nowMonoNanos();
+        CachedMounts c = ns == 0 ? null : mountsByNs.get(ns);
+        if (c == null || now - c.loadedMono() > 30_000_000_000L) {
+            MountTable t = MountTable.parse(ProcFs.readString(proc.pidDir(p.pid).resolve("mountinfo"), 4 * 1024 * 1024));
+            if (ns == 0) {
+                return t;
+            }
+            c = new CachedMounts(t, now);
+            mountsByNs.put(ns, c);
+        }
+        return c.table();
+    }
+
+    private ContainerInfo containerOf(int pid, RawRecord r) {
+        String text = proc.cgroup(pid);
+        CgroupContainers.Match m;
+        if (text != null) {
+            m = cgroupCache.get(text);
+            if (m == null && !cgroupCache.containsKey(text)) {
+                m = CgroupContainers.parse(text);
+                cgroupCache.put(text, m);
+            }
+        } else if (r != null && !r.cgroupLeaf().isEmpty()) {
+            m = CgroupContainers.parsePath("/" + r.cgroupParent() + "/" + r.cgroupLeaf());
+        } else {
+            m = null;
+        }
+        return m == null ? ContainerInfo.HOST : containers.get(m.fullId(), m.runtime());
+    }
+
+    /** Reads the open fds of a process from /proc (sockets through its network namespace's tables). */
+    private void scanFds(ProcessInfo p) {
+        Path dir = proc.pidDir(p.pid).resolve("fd");
+        List<Integer> nums = new ArrayList<>();
+        try (var ds = Files.newDirectoryStream(dir)) {
+            for (Path e : ds) {
+                try {
+                    nums.add(Integer.parseInt(e.getFileName().toString()));
+                } catch (NumberFormatException ignored) {
+                    // not an fd entry
+                }
+            }
+        } catch (IOException | SecurityException e) {
+            return;
+        }
+        for (int fd : nums) {
+            FdInfo f = fdFromProc(p, fd);
+            if (f != null) {
+                p.fds.put(f);
+            }
+        }
+    }
+
+    /** An fd as /proc/<pid>/fd/<n> describes it, or null when it is not open. */
+    private FdInfo fdFromProc(ProcessInfo p, int fd) {
+        String link = proc.fdLink(p.pid, fd);
+        if (link == null) {
+            return null;
+        }
+        if (link.startsWith("socket:[")) {
+            long inode = inodeOf(link);
+            FdInfo f = new FdInfo(fd, FdType.UNKNOWN);
+            f.inode = inode;
+            NetSnapshot net = netSnapshot(p);
+            NetTables.Sock s = net == null ? null : net.socks().get(inode);
+            if (s != null) {
+                fillSocket(f, s, net.listeningPorts().contains(s.localPort()) && s.hasPeer(), false);
+            }
+            return f;
+        }
+        if (link.startsWith("pipe:[")) {
+            FdInfo f = new FdInfo(fd, FdType.PIPE);
+            f.inode = inodeOf(link);
+            f.setName(link);
+            return f;
+        }
+        if (link.startsWith("anon_inode:")) {
+            FdInfo f = new FdInfo(fd, anonType(link.substring("anon_inode:".length())));
+            f.setName(link);
+            return f;
+        }
+        String path = link.endsWith(" (deleted)") ? link.substring(0, link.length() - 10) : link;
+        if (path.startsWith("/memfd:")) {
+            FdInfo f = new FdInfo(fd, FdType.MEMFD);
+            f.setName(path.substring(1));
+            return f;
+        }
+        if (path.startsWith("/")) {
+            boolean dir = Files.isDirectory(proc.pidDir(p.pid).resolve("fd").resolve(Integer.toString(fd)));
+            FdInfo f = new FdInfo(fd, dir ? FdType.DIRECTORY : FdType.FILE);
+            f.setName(path);
+            return f;
+        }
+        FdInfo f = new FdInfo(fd, FdType.UNKNOWN);
+        f.setName(link);
+        return f;
+    }
+
+    private static FdType anonType(String what) {
+        String w = what.replace("[", "").replace("]", "");
+        return switch (w) {
+            case "eventfd" -> FdType.EVENT;
+            case "eventpoll" -> FdType.EVENTPOLL;
+            case "signalfd" -> FdType.SIGNALFD;
+            case "inotify" -> FdType.INOTIFY;
+            case "timerfd" -> FdType.TIMERFD;
+            case "userfaultfd" -> FdType.USERFAULTFD;
+            case "io_uring" -> FdType.IO_URING;
+            case "pidfd" -> FdType.PIDFD;
+            default -> w.startsWith("bpf") ? FdType.BPF : FdType.UNKNOWN;
+        };
+    }
+
+    private static long inodeOf(String link) {
+        int a = link.indexOf('[');
+        int b = link.indexOf(']');
+        try {
+            return a >= 0 && b > a ? Long.parseLong(link.substring(a + 1, b)) : 0;
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Copies a socket-table row into an fd. {@code serverRole}: the process is the server side of a
+     * connected socket (accepted, or its local port is listening). {@code keepServer}: the server
+     * endpoint is already known (from a connect record) and must not be overwritten.
+     */
+    private static void fillSocket(FdInfo f, NetTables.Sock s, boolean serverRole, boolean keepServer) {
+        if (s.isUnix()) {
+            f.type = FdType.UNIX;
+            if (f.name.isEmpty() && s.path() != null) {
+                f.setName(s.path());
+            }
+            return;
+        }
+        f.type = s.local() != null && s.local().isV4() ? FdType.IPV4 : FdType.IPV6;
+        if (f.l4proto == null) {
+            f.l4proto = s.proto();
+        }
+        if (!s.hasPeer()) {
+            f.listening = true;
+            f.server = true;
+            f.serverIp = s.local();
+            f.serverPort = s.localPort();
+        } else if (serverRole || f.server) {
+            f.server = true;
+            f.listening = false;
+            f.connected = true;
+            f.serverIp = s.local();
+            f.serverPort = s.localPort();
+            f.clientIp = s.remote();
+            f.clientPort = s.remotePort();
+        } else {
+            f.connected = true;
+            f.clientIp = s.local();
+            f.clientPort = s.localPort();
+            if (!keepServer || f.serverIp == null) {
+                f.serverIp = s.remote();
+                f.serverPort = s.remotePort();
+            }
+        }
+        f.renderSocketName();
+    }
+
+    private NetSnapshot netSnapshot(ProcessInfo p) {
+        long ns = p.netns != 0 ? p.netns : proc.nsInode(p.pid, "net");
+        long now = clock.nowMonoNanos();
+        NetSnapshot s = netSnapshots.get(ns);
+        if (s == null || now - s.loadedMono() > 1_000_000_000L) {
+            Map<Long, NetTables.Sock> socks = NetTables.readAll(proc.pidDir(p.pid).resolve("net"));
+            Set<Integer> listening = new HashSet<>();
+            for (NetTables.Sock k : socks.values()) {
+                if (!k.isUnix() && !k.hasPeer() && k.proto().equals("tcp")) {
+                    listening.add(k.localPort());
+                }
+            }
+            s = new NetSnapshot(socks, listening, now);
+            if (ns != 0) {
+                netSnapshots.put(ns, s);
+            }
+        }
+        return s;
+    }
+
+    // ---------------------------------------------------------------- records
+
+    /** Brings the state up to date with one record. Must be called before the record's event is built. */
+    public void apply(RawRecord r) {
+        retirePrevious();
+        records++;
+        housekeeping(r.monotonicNanos());
+        ProcessInfo p = processFor(r.pid(), r);
+        current = p;
+        currentFd = null;
+        if (r.kind() != RawRecord.Kind.EXIT) {
+            p.uid = r.uid();
+            p.gid = r.gid();
+        }
+        switch (r.kind()) {
+            case FORK -> onFork(p, r);
+            case EXEC -> onExec(p, r);
+            case EXEC_FAIL -> { }
+            case OPEN -> onOpen(p, r);
+            case CONNECT -> onConnect(p, r);
+            case EXIT -> {
+                p.exited = true;
+                pendingExit = p;
+            }
+            case GENERIC -> onGeneric(p, r);
+        }
+    }
+
+    private void retirePrevious() {
+        changedFd = null;
+        if (pendingExit != null) {
+            if (procs.get(pendingExit.pid) == pendingExit) {
+                procs.remove(pendingExit.pid);
+            }
+            pendingExit = null;
+        }
+    }
+
+    private void housekeeping(long mono) {
+        if (lastUserCheckMono == Long.MIN_VALUE || mono - lastUserCheckMono > UserDb.CHECK_INTERVAL_NANOS) {
+            lastUserCheckMono = mono;
+            hostUsers.refresh(clock.nowMonoNanos(), false);
+        }
+        if (lastSweepMono == Long.MIN_VALUE) {
+            lastSweepMono = mono;
+        } else if (mono - lastSweepMono > SWEEP_INTERVAL_NANOS) {
+            lastSweepMono = mono;
+            sweep();
+        }
+    }
+
+    /** Forgets processes whose /proc entry is gone (their exit record was lost). */
+    private void sweep() {
+        long now = clock.nowWallNanos();
+        for (int pid : procs.keys()) {
+            ProcessInfo p = procs.get(pid);
+            if (p != current && now - p.startNanos > SWEEP_MIN_AGE_NANOS && !proc.exists(pid)) {
+                procs.remove(pid);
+            }
+        }
+    }
+
+    private ProcessInfo processFor(int pid, RawRecord r) {
+        ProcessInfo p = procs.get(pid);
+        if (p != null) {
+            return p;
+        }
+        p = readProcess(pid);
+        if (p == null) {
+            p = new ProcessInfo(pid);
+            p.ppid = r.ppid();
+            p.comm = r.comm();
+            p.exe = r.comm();
+            p.rebuildCmdline();
+            p.startNanos = clock.toWallNanos(r.monotonicNanos());
+            p.uid = r.uid();
+            p.gid = r.gid();
+        } else {
+            scanFds(p);
+        }
+        procs.put(pid, p);
+        return p;
+    }
+
+    private void onFork(ProcessInfo parent, RawRecord r) {
+        int child = r.childPid();
+        if (child <= 0 || child == parent.pid || procs.get(child) != null) {
+            return;
+        }
+        ProcessInfo c = parent.forkChild(child);
+        c.startNanos = clock.toWallNanos(r.monotonicNanos());
+        // in the host pid namespace the vpid is the pid; inside another one it is read lazily
+        c.vpid = parent.vpid == parent.pid ? child : -1;
+        procs.put(child, c);
+    }
+
+    private void onExec(ProcessInfo p, RawRecord r) {
+        p.comm = r.comm();
+        List<String> argv = r.argv();
+        if (argv.isEmpty() && !r.filename().isEmpty()) {
+            p.setArgv(List.of(r.filename()));
+        } else {
+            p.setArgv(argv);
+        }
+        if (r.vpid() > 0) {
+            p.vpid = r.vpid();
+        }
+        if (r.mntns() != 0) {
+            p.mntns = r.mntns();
+        }
+        if (p.cwd == null) {
+            p.cwd = dirWithSlash(proc.cwd(p.pid));
+        }
+        ProcFs.Status status = proc.status(p.pid);
+        if (status != null && (status.tgid() == p.pid || status.tgid() < 0)) {
+            applyStatus(p, status);
+            p.uid = r.uid();
+            p.gid = r.gid();
+        } else {
+            p.capsKnown = false;
+        }
+        ProcFs.Stat st = proc.stat(p.pid);
+        if (st != null) {
+            p.tty = st.ttyNr();
+            if (p.sid < 0) {
+                p.sid = st.session();
+            }
+            if (p.vpgid < 0) {
+                p.vpgid = st.pgrp();
+            }
+        }
+        if (r.loginUid() >= 0) {
+            p.loginUid = r.loginUid();
+        } else {
+            int login = proc.loginuid(p.pid);
+            if (login != ProcFs.UNREADABLE) {
+                p.loginUid = login;
+            }
+        }
+        p.env = null;
+        p.envLoaded = false;
+        long pidns = proc.nsInode(p.pid, "pid");
+        if (pidns != 0) {
+            p.pidnsInode = pidns;
+        }
+        if (p.vpid == 1 && p.pidnsInode != 0) {
+            pidnsInitStart.putIfAbsent(p.pidnsInode, p.startNanos);
+        }
+        p.container = containerOf(p.pid, r);
+        readExe(p, r.filename());
+        // close-on-exec descriptors disappear with the exec
+        for (int fd : p.fds.fds()) {
+            FdInfo f = p.fds.get(fd);
+            if (f != null && (f.openFlags & O_CLOEXEC) != 0) {
+                p.fds.remove(fd);
+            }
+        }
+    }
+
+    private void onOpen(ProcessInfo p, RawRecord r) {
+        String raw = r.path();
+        String name = syscallName(r.syscallNr());
+        boolean at = name == null || name.equals("openat") || name.equals("openat2");
+        String abs = absolutePath(p, at ? r.dirfd() : AT_FDCWD, raw);
+        long ret = r.ret();
+        FdInfo f = new FdInfo(ret >= 0 ? (int) ret : -1, (r.flags() & O_DIRECTORY) != 0 ? FdType.DIRECTORY : FdType.FILE);
+        f.setName(abs);
+        f.nameRaw = raw;
+        f.openFlags = r.flags();
+        if (ret >= 0) {
+            p.fds.put(f);
+        }
+        currentFd = f;
+    }
+
+    /** A path made absolute against the working directory or a directory fd, normalised as libsinsp does. */
+    public String absolutePath(ProcessInfo p, int dirfd, String path) {
+        if (path == null) {
+            return null;
+        }
+        if (path.startsWith("/")) {
+            return Paths2.normalize(path);
+        }
+        String base;
+        if (dirfd == AT_FDCWD) {
+            base = cwd(p);
+        } else {
+            FdInfo d = fd(p, dirfd);
+            base = d != null && d.type.isFileLike() ? d.name : null;
+        }
+        return base == null ? path : Paths2.resolve(base, path);
+    }
+
+    private void onConnect(ProcessInfo p, RawRecord r) {
+        int fd = r.fd();
+        FdInfo f = p.fds.forWrite(fd);
+        if (f == null) {
+            f = fdFromProc(p, fd);
+            if (f == null) {
+                f = new FdInfo(fd, r.family() == AF_UNIX ? FdType.UNIX : r.family() == AF_INET6 ? FdType.IPV6 : FdType.IPV4);
+            }
+            p.fds.put(f);
+        }
+        currentFd = f;
+        long ret = r.ret();
+        if (ret < 0 && ret != -EINPROGRESS) {
+            return; // as libsinsp: a failed connect leaves the fd unchanged
+        }
+        if (r.family() == AF_UNIX) {
+            String old = f.name;
+            f.type = FdType.UNIX;
+            f.setName(r.unixPath());
+            f.connected = true;
+            if (!Objects.equals(old, f.name)) {
+                changedFd = f;
+            }
+            return;
+        }
+        if (r.family() != AF_INET && r.family() != AF_INET6) {
+            return;
+        }
+        IpAddress remote = Ip.of(r.address());
+        if (remote == null) {
+            return;
+        }
+        boolean changed = f.serverIp == null || !f.serverIp.equals(remote) || f.serverPort != r.port() || f.server;
+        f.type = remote.isV4() ? FdType.IPV4 : FdType.IPV6;
+        f.server = false;
+        f.listening = false;
+        f.connected = true;
+        f.serverIp = remote;
+        f.serverPort = r.port();
+        f.clientIp = null;
+        f.clientPort = -1;
+        f.unresolved = true;
+        f.renderSocketName();
+        if (changed) {
+            changedFd = f;
+        }
+    }
+
+    private void onGeneric(ProcessInfo p, RawRecord r) {
+        String name = syscallName(r.syscallNr());
+        if (name == null) {
+            return;
+        }
+        long ret = r.ret();
+        int a0 = (int) r.arg(0);
+        switch (name) {
+            case "close" -> {
+                currentFd = p.fds.get(a0);
+                if (ret == 0) {
+                    p.fds.remove(a0);
+                }
+            }
+            case "dup", "dup2", "dup3" -> {
+                FdInfo old = fd(p, a0);
+                currentFd = old;
+                if (ret >= 0 && old != null && ret != a0) {
+                    FdInfo copy = old.copy((int) ret);
+                    copy.openFlags = name.equals("dup3") && (r.arg(2) & O_CLOEXEC) != 0
+                            ? copy.openFlags | O_CLOEXEC : copy.openFlags & ~O_CLOEXEC;
+                    p.fds.put(copy);
+                    currentFd = copy;
+                }
+            }
+            case "fcntl" -> {
+                FdInfo old = fd(p, a0);
+                currentFd = old;
+                long cmd = r.arg(1);
+                if ((cmd == 0 || cmd == 1030) && ret >= 0 && old != null) {
+                    FdInfo copy = old.copy((int) ret);
+                    copy.openFlags = cmd == 1030 ? copy.openFlags | O_CLOEXEC : copy.openFlags & ~O_CLOEXEC;
+                    p.fds.put(copy);
+                }
+            }
+            case "socket" -> {
+                if (ret >= 0) {
+                    FdInfo f = newSocket((int) ret, a0, (int) r.arg(1), (int) r.arg(2));
+                    p.fds.put(f);
+                    currentFd = f;
+                }
+            }
+            case "accept", "accept4" -> {
+                FdInfo listener = fd(p, a0);
+                if (ret >= 0) {
+                    FdInfo f = new FdInfo((int) ret, listener != null ? listener.type : FdType.IPV4);
+                    f.server = true;
+                    f.connected = true;
+                    if (listener != null) {
+                        f.l4proto = listener.l4proto;
+                        f.serverIp = listener.serverIp;
+                        f.serverPort = listener.serverPort;
+                        if (listener.type == FdType.UNIX) {
+                            f.setName(listener.name);
+                        }
+                    }
+                    f.unresolved = f.type != FdType.UNIX;
+                    if (name.equals("accept4") && (r.arg(3) & O_CLOEXEC) != 0) {
+                        f.openFlags = O_CLOEXEC;
+                    }
+                    p.fds.put(f);
+                    currentFd = f;
+                } else {
+                    currentFd = listener;
+                }
+            }
+            case "bind", "listen" -> {
+                FdInfo f = p.fds.forWrite(a0);
+                if (f == null) {
+                    f = fdFromProc(p, a0);
+                    if (f != null) {
+                        p.fds.put(f);
+                    }
+                }
+                currentFd = f;
+                if (ret == 0 && f != null && (f.type.isIp() || f.type == FdType.UNKNOWN)) {
+                    f.listening = true;
+                    f.server = true;
+                    if (name.equals("bind") || f.serverIp == null) {
+                        f.unresolved = true;
+                    }
+                }
+            }
+            case "chdir" -> {
+                if (ret == 0) {
+                    String path = r.path();
+                    p.cwd = dirWithSlash(path != null && !path.isEmpty() ? Paths2.resolve(cwd(p), path) : proc.cwd(p.pid));
+                }
+            }
+            case "fchdir" -> {
+                FdInfo d = fd(p, a0);
+                currentFd = d;
+                if (ret == 0) {
+                    p.cwd = dirWithSlash(d != null && d.type == FdType.DIRECTORY ? d.name : proc.cwd(p.pid));
+                }
+            }
+            case "setuid", "setreuid", "setresuid", "setgid", "setregid", "setresgid" -> {
+                if (ret == 0) {
+                    long id = switch (name) {
+                        case "setuid", "setgid" -> r.arg(0);
+                        default -> r.arg(1);
+                    };
+                    int v = (int) id;
+                    if (v != -1) {
+                        if (name.contains("uid")) {
+                            p.uid = v;
+                        } else {
+                            p.gid = v;
+                        }
+                    }
+                    p.capsStale = true;
+                }
+            }
+            case "setsid" -> {
+                if (ret >= 0) {
+                    p.sid = (int) ret;
+                    p.vpgid = (int) ret;
+                }
+            }
+            case "setpgid" -> {
+                int target = (int) r.arg(0);
+                int pgid = (int) r.arg(1);
+                ProcessInfo t = target == 0 ? p : procs.get(target);
+                if (ret == 0 && t != null) {
+                    t.vpgid = pgid != 0 ? pgid : (t.vpid > 0 ? t.vpid : t.pid);
+                }
+            }
+            case "setns", "unshare" -> {
+                if (ret == 0) {
+                    p.netns = 0; // namespaces may have changed: read again when needed
+                    p.mntns = 0;
+                }
+                if (name.equals("setns")) {
+                    currentFd = fd(p, a0);
+                }
+            }
+            case "memfd_create" -> {
+                if (ret >= 0) {
+                    FdInfo f = new FdInfo((int) ret, FdType.MEMFD);
+                    f.setName("memfd:" + r.path());
+                    if ((r.arg(1) & 1) != 0) {
+                        f.openFlags = O_CLOEXEC;
+                    }
+                    p.fds.put(f);
+                    currentFd = f;
+                }
+            }
+            case "eventfd", "eventfd2", "signalfd", "signalfd4", "epoll_create", "epoll_create1", "inotify_init",
+                 "inotify_init1", "timerfd_create", "userfaultfd", "io_uring_setup", "pidfd_open" -> {
+                if (ret >= 0) {
+                    FdInfo f = new FdInfo((int) ret, createdType(name));
+                    p.fds.put(f);
+                    currentFd = f;
+                }
+            }
+            default -> {
+                if (FD_FIRST_ARG.contains(name)) {
+                    currentFd = fd(p, a0);
+                }
+            }
+        }
+    }
+
+    /** Syscalls whose first argument is the fd the event is about (fd.* fields describe it). */
+    private static final Set<String> FD_FIRST_ARG = Set.of(
+            "read", "write", "pread64", "pwrite64", "readv", "writev", "preadv", "pwritev", "preadv2", "pwritev2",
+            "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "shutdown", "getsockname",
+            "getpeername", "setsockopt", "getsockopt", "fchmod", "fchown", "fstat", "fsync", "fdatasync",
+            "ftruncate", "flock", "ioctl", "lseek", "sendfile", "fstatfs", "getdents", "getdents64",
+            "finit_module", "fsetxattr", "fgetxattr", "fremovexattr", "syncfs", "fallocate", "readahead",
+            "copy_file_range", "splice", "tee", "vmsplice", "inotify_add_watch", "fanotify_mark", "fadvise64");
+
+    private static FdType createdType(String syscall) {
+        return switch (syscall) {
+            case "eventfd", "eventfd2" -> FdType.EVENT;
+            case "signalfd", "signalfd4" -> FdType.SIGNALFD;
+            case "epoll_create", "epoll_create1" -> FdType.EVENTPOLL;
+            case "inotify_init", "inotify_init1" -> FdType.INOTIFY;
+            case "timerfd_create" -> FdType.TIMERFD;
+            case "userfaultfd" -> FdType.USERFAULTFD;
+            case "io_uring_setup" -> FdType.IO_URING;
+            case "pidfd_open" -> FdType.PIDFD;
+            default -> FdType.UNKNOWN;
+        };
+    }
+
+    private static FdInfo newSocket(int fd, int domain, int type, int protocol) {
+        FdType t = switch (domain) {
+            case AF_UNIX -> FdType.UNIX;
+            case AF_INET -> FdType.IPV4;
+            case AF_INET6 -> FdType.IPV6;
+            case AF_NETLINK -> FdType.NETLINK;
+            default -> FdType.UNKNOWN;
+        };
+        FdInfo f = new FdInfo(fd, t);
+        if (t.isIp()) {
+            int base = type & 0xf;
+            f.l4proto = switch (base) {
+                case 1 -> "tcp";
+                case 2 -> protocol == 1 || protocol == 58 ? "icmp" : "udp";
+                case 3 -> "raw";
+                default -> null;
+            };
+        }
+        if ((type & O_CLOEXEC) != 0) {
+            f.openFlags = O_CLOEXEC;
+        }
+        return f;
+    }
+
+    // ---------------------------------------------------------------- lazy lookups for the event view
+
+    /** An fd of a process, read from /proc when the table does not know it (a missed record). */
+    public FdInfo fd(ProcessInfo p, int fd) {
+        FdInfo f = p.fds.get(fd);
+        if (f == null && fd >= 0 && !p.exited) {
+            f = fdFromProc(p, fd);
+            if (f != null) {
+                p.fds.put(f);
+            }
+        }
+        return f;
+    }
+
+    /** Fills the socket endpoints a record did not carry from /proc/<pid>/net. One attempt per change. */
+    public void resolveSocket(ProcessInfo p, FdInfo f) {
+        if (f == null || !f.unresolved) {
+            return;
+        }
+        f.unresolved = false;
+        if (f.num < 0) {
+            return;
+        }
+        if (f.inode == 0) {
+            String link = proc.fdLink(p.pid, f.num);
+            if (link == null || !link.startsWith("socket:[")) {
+                return;
+            }
+            f.inode = inodeOf(link);
+        }
+        NetTables.Sock s = NetTables.find(proc.pidDir(p.pid).resolve("net"), f.inode);
+        if (s == null) {
+            return;
+        }
+        if (f.listening) {
+            if (!s.isUnix()) {
+                f.type = s.local() != null && s.local().isV4() ? FdType.IPV4 : FdType.IPV6;
+                if (f.l4proto == null) {
+                    f.l4proto = s.proto();
+                }
+                f.serverIp = s.local();
+                f.serverPort = s.localPort();
+                f.renderSocketName();
+            }
+            return;
+        }
+        fillSocket(f, s, f.server, true);
+    }
+
+    /** The working directory with a trailing slash (as libsinsp keeps it), read from /proc when not known yet. */
+    public String cwd(ProcessInfo p) {
+        if (p.cwd == null && !p.exited) {
+            p.cwd = dirWithSlash(proc.cwd(p.pid));
+        }
+        return p.cwd;
+    }
+
+    private static String dirWithSlash(String d) {
+        return d == null || d.endsWith("/") ? d : d + "/";
+    }
+
+    /** The environment (NAME=value), read once per exec from /proc (at most 32 KiB). */
+    public List<String> env(ProcessInfo p) {
+        if (!p.envLoaded) {
+            p.envLoaded = true;
+            List<String> e = proc.environ(p.pid, ENV_MAX_BYTES);
+            p.env = e.isEmpty() ? null : List.copyOf(e);
+        }
+        return p.env;
+    }
+
+    /** The value of one environment variable, or null. */
+    public String envVar(ProcessInfo p, String name) {
+        List<String> env = env(p);
+        if (env == null) {
+            return null;
+        }
+        for (String kv : env) {
+            if (kv.length() > name.length() && kv.charAt(name.length()) == '=' && kv.startsWith(name)) {
+                return kv.substring(name.length() + 1);
+            }
+        }
+        return null;
+    }
+
+    /** Re-reads the capability sets when a uid change made them stale or they were never read. */
+    public boolean ensureCaps(ProcessInfo p) {
+        if ((!p.capsKnown || p.capsStale) && !p.exited) {
+            ProcFs.Status s = proc.status(p.pid);
+            if (s != null) {
+                p.setCaps(s.capInh(), s.capPrm(), s.capEff());
+            } else {
+                p.capsStale = false;
+            }
+        }
+        return p.capsKnown;
+    }
+
+    /** The vpid, read from /proc for a child forked inside a pid namespace. -1 when unknown. */
+    public int vpid(ProcessInfo p) {
+        if (p.vpid < 0 && !p.exited) {
+            ProcFs.Status s = proc.status(p.pid);
+            if (s != null && s.nsPid() > 0) {
+                p.vpid = s.nsPid();
+                if (s.nsPgid() > 0) {
+                    p.vpgid = s.nsPgid();
+                }
+            }
+        }
+        return p.vpid;
+    }
+
+    /**
+     * The parent process, or null. When the recorded parent is gone the kernel reparented the
+     * process: its new ppid is read once from /proc.
+     */
+    public ProcessInfo parent(ProcessInfo p) {
+        ProcessInfo parent = procs.get(p.ppid);
+        if (parent != null && parent != p && !(parent.exited && parent != current)) {
+            return parent;
+        }
+        if (!p.ppidChecked && !p.exited) {
+            p.ppidChecked = true;
+            ProcFs.Stat st = proc.stat(p.pid);
+            if (st != null && st.ppid() != p.ppid) {
+                p.ppid = st.ppid();
+                p.ppidChecked = false;
+                parent = procs.get(p.ppid);
+            }
+        }
+        return parent != null && parent != p ? parent : null;
+    }
+
+    /** The start time of the process's pid namespace (the start of its pid 1), 0 when unknown. */
+    public long pidnsInitStart(ProcessInfo p) {
+        if (p.pidnsInode == 0) {
+            return 0;
+        }
+        Long t = pidnsInitStart.get(p.pidnsInode);
+        return t == null ? 0 : t;
+    }
+
+    private UserDb usersOf(ProcessInfo p) {
+        if (p.container.isHost()) {
+            return hostUsers;
+        }
+        UserDb db = containerUsers.get(p.container);
+        if (db == null) {
+            Path etc = proc.pidDir(p.pid).resolve("root").resolve("etc");
+            db = Files.isDirectory(etc, LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(etc) ? new UserDb(etc) : hostUsers;
+            containerUsers.put(p.container, db);
+        }
+        return db;
+    }
+
+    /** {@code user.name} of the process's uid (from the container's passwd for container processes), or null. */
+    public String userName(ProcessInfo p) {
+        UserDb db = usersOf(p);
+        if (p.userNameVersion != db.version() || p.userNameUid != p.uid) {
+            p.userName = nameOrRoot(db.userName(p.uid), p.uid);
+            p.userNameVersion = db.version();
+            p.userNameUid = p.uid;
+        }
+        return p.userName;
+    }
+
+    /** The name of any uid as seen by the process (setuid arguments), or null. */
+    public String userNameOf(ProcessInfo p, int uid) {
+        return nameOrRoot(usersOf(p).userName(uid), uid);
+    }
+
+    /** {@code user.loginname}, or null when the login uid is unset or unknown. */
+    public String loginName(ProcessInfo p) {
+        if (p.loginUid < 0) {
+            return null;
+        }
+        UserDb db = usersOf(p);
+        if (p.loginNameVersion != db.version() || p.loginNameUid != p.loginUid) {
+            p.loginName = nameOrRoot(db.userName(p.loginUid), p.loginUid);
+            p.loginNameVersion = db.version();
+            p.loginNameUid = p.loginUid;
+        }
+        return p.loginName;
+    }
+
+    /** {@code group.name}, or null. */
+    public String groupName(ProcessInfo p) {
+        UserDb db = usersOf(p);
+        if (p.groupNameVersion != db.version() || p.groupNameGid != p.gid) {
+            String n = db.groupName(p.gid);
+            p.groupName = n == null && p.gid == 0 ? "root" : n;
+            p.groupNameVersion = db.version();
+            p.groupNameGid = p.gid;
+        }
+        return p.groupName;
+    }
+
+    /** The name of any gid as seen by the process, or null. */
+    public String groupNameOf(ProcessInfo p, int gid) {
+        String n = usersOf(p).groupName(gid);
+        return n == null && gid == 0 ? "root" : n;
+    }
+
+    /** {@code user.homedir}, or null. */
+    public String userHome(ProcessInfo p) {
+        UserDb.User u = usersOf(p).user(p.uid);
+        return u == null ? null : u.home();
+    }
+
+    /** {@code user.shell}, or null. */
+    public String userShell(ProcessInfo p) {
+        UserDb.User u = usersOf(p).user(p.uid);
+        return u == null ? null : u.shell();
+    }
+
+    private static String nameOrRoot(String n, int uid) {
+        return n == null && uid == 0 ? "root" : n;
+    }
+
+    /** Stops the container metadata and DNS executors. */
+    @Override
+    public void close() {
+        containers.close();
+        domains.close();
+    }
+
+    private static <K, V> Map<K, V> lru(int max) {
+        return new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<K, V> eldest) {
+                return size() > max;
+            }
+        };
+    }
+}

@@ -1,0 +1,147 @@
+package dev.vigil.capture.ebpf;
+
+import java.util.List;
+
+/**
+ * Builds synthetic {@link RawRecord}s for tests (the fields are package-private: only the decoder
+ * and this helper set them). Each builder makes a fresh record.
+ */
+public final class Records {
+    private final RawRecord r = new RawRecord();
+
+    private Records(RawRecord.Kind kind, long monoNanos, int pid) {
+        r.kind = kind;
+        r.monotonicNanos = monoNanos;
+        r.pid = pid;
+        r.tid = pid;
+        r.syscallNr = -1;
+        r.cgroupId = 1;
+    }
+
+    public static Records of(RawRecord.Kind kind, long monoNanos, int pid) {
+        return new Records(kind, monoNanos, pid);
+    }
+
+    public Records tid(int tid) {
+        r.tid = tid;
+        return this;
+    }
+
+    public Records ppid(int ppid) {
+        r.ppid = ppid;
+        return this;
+    }
+
+    public Records uid(int uid, int gid) {
+        r.uid = uid;
+        r.gid = gid;
+        return this;
+    }
+
+    public Records nr(int syscallNr) {
+        r.syscallNr = syscallNr;
+        return this;
+    }
+
+    public Records ret(long ret) {
+        r.ret = ret;
+        return this;
+    }
+
+    public Records comm(String comm) {
+        r.comm = comm;
+        return this;
+    }
+
+    public Records filename(String filename) {
+        r.filename = filename;
+        return this;
+    }
+
+    public Records argv(String... argv) {
+        r.argv.clear();
+        r.argv.addAll(List.of(argv));
+        return this;
+    }
+
+    public Records vpid(int vpid) {
+        r.vpid = vpid;
+        return this;
+    }
+
+    public Records mntns(long mntns) {
+        r.mntns = mntns;
+        return this;
+    }
+
+    public Records cgroup(String parent, String leaf) {
+        r.cgroupParent = parent;
+        r.cgroupLeaf = leaf;
+        return this;
+    }
+
+    public Records loginUid(int loginUid) {
+        r.loginUid = loginUid;
+        return this;
+    }
+
+    public Records path(String path) {
+        r.path = path;
+        return this;
+    }
+
+    public Records flags(int flags) {
+        r.flags = flags;
+        return this;
+    }
+
+    public Records mode(int mode) {
+        r.mode = mode;
+        return this;
+    }
+
+    public Records dirfd(int dirfd) {
+        r.dirfd = dirfd;
+        return this;
+    }
+
+    public Records fd(int fd) {
+        r.fd = fd;
+        return this;
+    }
+
+    public Records address(int family, byte[] address, int port) {
+        r.family = family;
+        r.address = address;
+        r.port = port;
+        return this;
+    }
+
+    public Records unix(String path) {
+        r.family = 1;
+        r.unixPath = path;
+        return this;
+    }
+
+    public Records exitCode(int code) {
+        r.exitCode = code;
+        return this;
+    }
+
+    public Records child(int childPid) {
+        r.childPid = childPid;
+        r.childTid = childPid;
+        return this;
+    }
+
+    public Records args(long... args) {
+        for (int i = 0; i < 6; i++) {
+            r.args[i] = i < args.length ? args[i] : 0;
+        }
+        return this;
+    }
+
+    public RawRecord build() {
+        return r;
+    }
+}
