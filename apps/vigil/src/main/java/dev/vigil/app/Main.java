@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -38,6 +39,9 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "vigil: %4$s: %5$s%6$s%n");
+        }
         System.exit(execute(args, new PrintWriter(System.out, true, StandardCharsets.UTF_8),
                 new PrintWriter(System.err, true, StandardCharsets.UTF_8)));
     }
@@ -109,8 +113,10 @@ public final class Main implements Runnable {
     }
 
     @Command(name = "run", mixinStandardHelpOptions = true,
-            description = "Run Vigil's main job. Until live capture is available this replays the bundled demo events "
-                    + "(or --events FILE) through Vigil's default rules (or --rules) and prints the alerts.")
+            description = "Run the agent on this host: capture system calls with the eBPF probe, evaluate them against "
+                    + "the rules (Vigil's default rules unless --rules) and print alerts. Stops on SIGTERM/SIGINT or after "
+                    + "--duration, flushing pending alerts and printing final statistics. Needs root (or CAP_BPF and "
+                    + "CAP_PERFMON), a kernel with BTF and libbpf1; --demo replays the bundled demo events instead.")
     static final class Run implements Callable<Integer> {
         @Spec
         CommandLine.Model.CommandSpec spec;
@@ -118,37 +124,76 @@ public final class Main implements Runnable {
         RulesOptions rulesOptions;
         @Mixin
         SelectionOptions sel;
-        @Option(names = "--events", paramLabel = "FILE", description = "Events to replay (JSON lines). Default: the bundled demo events.")
-        Path events;
         @Option(names = "--json", description = "Print Falco JSON alerts instead of text lines.")
         boolean json;
+        @Option(names = "--duration", paramLabel = "DURATION", description = "Stop after this long (e.g. 30s, 5m, 1h). Default: until SIGTERM/SIGINT.")
+        String duration;
+        @Option(names = "--stats-interval", paramLabel = "DURATION", defaultValue = "10s",
+                description = "How often to report events/s, alerts and drops on standard error. Default: ${DEFAULT-VALUE}.")
+        String statsInterval;
+        @Option(names = "--demo", description = "Replay the bundled demo events instead of capturing (no privileges needed).")
+        boolean demo;
+        @Option(names = "--events", paramLabel = "FILE", description = "Replay these events (JSON lines) instead of capturing.")
+        Path events;
 
         @Override
-        public Integer call() throws IOException {
+        public Integer call() throws IOException, InterruptedException {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             if (events != null && !Files.isReadable(events)) {
                 err.println("vigil: cannot read events file " + events);
                 return 2;
             }
+            Duration stopAfter = duration == null ? null : parseDuration(duration, "--duration");
+            Duration every = parseDuration(statsInterval, "--stats-interval");
             RuleSet rs = rulesOptions.ruleSet(sel.selection(), err);
             if (rs == null) {
                 return 1;
             }
             err.println("vigil: " + rs.runningRules().size() + " rules running (" + rs.rules().size() + " loaded)");
-            Replayer r = new Replayer(rs, sel.matching, !json);
-            Replayer.Summary s;
-            if (events == null) {
-                try (InputStream in = Main.class.getResourceAsStream("/dev/vigil/app/demo/events.jsonl")) {
-                    s = r.replay("demo events", new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), out, err);
+            if (demo || events != null) {
+                Replayer r = new Replayer(rs, sel.matching, !json);
+                Replayer.Summary s;
+                if (events == null) {
+                    try (InputStream in = Main.class.getResourceAsStream("/dev/vigil/app/demo/events.jsonl")) {
+                        s = r.replay("demo events", new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), out, err);
+                    }
+                } else {
+                    try (BufferedReader in = Files.newBufferedReader(events, StandardCharsets.UTF_8)) {
+                        s = r.replay(events.toString(), in, out, err);
+                    }
                 }
-            } else {
-                try (BufferedReader in = Files.newBufferedReader(events, StandardCharsets.UTF_8)) {
-                    s = r.replay(events.toString(), in, out, err);
+                err.println("vigil: " + s);
+                return 0;
+            }
+            LiveAgent agent = new LiveAgent(rs, sel.matching, json, out, err, every);
+            Thread hook = new Thread(() -> {
+                agent.stop();
+                try {
+                    agent.awaitStopped(java.time.Duration.ofSeconds(10));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "vigil-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            try {
+                return agent.run(stopAfter);
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running: it waits for the agent, which has finished
                 }
             }
-            err.println("vigil: " + s);
-            return 0;
+        }
+
+        private Duration parseDuration(String text, String option) {
+            try {
+                return Durations.parse(text);
+            } catch (IllegalArgumentException bad) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "Invalid value for option '" + option + "': " + bad.getMessage());
+            }
         }
     }
 

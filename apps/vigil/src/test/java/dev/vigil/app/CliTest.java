@@ -55,7 +55,7 @@ class CliTest {
 
     @Test
     void runReplaysTheBundledDemoThroughTheDefaultRules() {
-        Result r = run("run");
+        Result r = run("run", "--demo");
         assertThat(r.code()).isZero();
         assertThat(r.out().lines()).hasSize(7);
         assertThat(r.out()).contains("Critical Outbound connection to a mining pool port", "Warning Sensitive file opened for reading");

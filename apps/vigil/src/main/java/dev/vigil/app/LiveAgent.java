@@ -1,0 +1,155 @@
+package dev.vigil.app;
+
+import dev.vigil.capture.LiveEvent;
+import dev.vigil.capture.ebpf.Probe;
+import dev.vigil.capture.ebpf.ProbeConfig;
+import dev.vigil.capture.ebpf.ProbeException;
+import dev.vigil.capture.ebpf.RawRecord;
+import dev.vigil.capture.ebpf.Syscalls;
+import dev.vigil.capture.state.SyscallState;
+import dev.vigil.event.AlertJson;
+import dev.vigil.event.EventTypes;
+import dev.vigil.rules.CompiledRule;
+import dev.vigil.rules.RuleMatching;
+import dev.vigil.rules.RuleSet;
+import dev.vigil.rules.output.AlertFormatter;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The live agent: loads the probe, selects in the kernel only the syscalls the running rules and
+ * state tracking need, and evaluates every record against the rules on one reader thread. Stops on
+ * {@link #stop()} (SIGTERM/SIGINT or the duration), flushing pending alerts and printing final
+ * statistics.
+ */
+final class LiveAgent {
+    /**
+     * The probe does not wake the reader per record (that costs more than the record itself), so
+     * the reader polls: this bounds the syscall-to-alert latency.
+     */
+    static final int POLL_MILLIS = 4;
+
+    private final RuleSet rules;
+    private final RuleMatching matching;
+    private final boolean json;
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private final Duration statsInterval;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private final Map<String, long[]> perRule = new HashMap<>();
+    private final LatencyHistogram latency = new LatencyHistogram();
+    private long events;
+    private long alerts;
+
+    LiveAgent(RuleSet rules, RuleMatching matching, boolean json, PrintWriter out, PrintWriter err, Duration statsInterval) {
+        this.rules = rules;
+        this.matching = matching;
+        this.json = json;
+        this.out = out;
+        this.err = err;
+        this.statsInterval = statsInterval;
+    }
+
+    /** The syscall numbers to select in the kernel: those the rules' event types name, plus state tracking. */
+    static Set<Integer> selection(RuleSet rules) {
+        Set<Integer> nrs = new LinkedHashSet<>();
+        BitSet types = rules.interestingEventTypes();
+        for (int i = types.nextSetBit(0); i >= 0; i = types.nextSetBit(i + 1)) {
+            int nr = Syscalls.number(EventTypes.get().name(i));
+            if (nr >= 0) {
+                nrs.add(nr);
+            }
+        }
+        for (String name : SyscallState.requiredSyscalls()) {
+            int nr = Syscalls.number(name);
+            if (nr >= 0) {
+                nrs.add(nr);
+            }
+        }
+        return nrs;
+    }
+
+    void stop() {
+        running.set(false);
+    }
+
+    /** Waits until {@link #run} has returned, at most {@code timeout}. */
+    boolean awaitStopped(Duration timeout) throws InterruptedException {
+        return finished.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** Runs until stopped; returns the exit code. */
+    int run(Duration duration) {
+        Probe.Preflight pre = Probe.preflight();
+        if (!pre.ok()) {
+            err.println("vigil: cannot capture system calls on this host:");
+            pre.failures().forEach(f -> err.println("  - " + f));
+            finished.countDown();
+            return 3;
+        }
+        long started = System.nanoTime();
+        try (Probe probe = Probe.open(ProbeConfig.defaults()); SyscallState state = SyscallState.bootstrap()) {
+            LiveEvent event = new LiveEvent(rules.slots(), state);
+            Set<Integer> nrs = selection(rules);
+            probe.select(nrs, true, true, true);
+            err.printf("vigil: capturing %d syscalls for %d running rules (started in %d ms)%n", nrs.size(),
+                    rules.runningRules().size(), (System.nanoTime() - started) / 1_000_000);
+            err.flush();
+            AlertFormatter formatter = new AlertFormatter(AlertFormatter.defaultHostname());
+            long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
+            long nextStats = System.nanoTime() + statsInterval.toNanos();
+            long lastEvents = 0;
+            long lastStatsAt = System.nanoTime();
+            java.util.function.Consumer<CompiledRule> onMatch = rule -> {
+                var alert = formatter.alert(rule, event);
+                out.println(json ? AlertJson.write(alert) : alert.output());
+                alerts++;
+                perRule.computeIfAbsent(rule.name(), k -> new long[1])[0]++;
+            };
+            while (running.get() && System.nanoTime() < deadline) {
+                probe.poll((RawRecord r) -> {
+                    state.apply(r);
+                    event.load(r);
+                    events++;
+                    rules.evaluate(event, matching, onMatch);
+                    latency.record(System.nanoTime() - r.monotonicNanos());
+                }, POLL_MILLIS);
+                out.flush();
+                long now = System.nanoTime();
+                if (now >= nextStats) {
+                    var s = probe.stats();
+                    double secs = (now - lastStatsAt) / 1e9;
+                    err.printf("vigil: %.0f events/s, %d events, %d alerts, %d dropped in kernel%n",
+                            (events - lastEvents) / secs, events, alerts, s.drops());
+                    err.flush();
+                    lastEvents = events;
+                    lastStatsAt = now;
+                    nextStats = now + statsInterval.toNanos();
+                }
+            }
+            var s = probe.stats();
+            out.flush();
+            err.printf("vigil: stopped after %.1f s: %d events, %d alerts, %d dropped in kernel%n",
+                    (System.nanoTime() - started) / 1e9, events, alerts, s.drops());
+            err.printf("vigil: syscall-to-verdict latency p50 %.2f ms, p99 %.2f ms, max bucket %.2f ms (%d events)%n",
+                    latency.percentile(0.50) / 1e6, latency.percentile(0.99) / 1e6, latency.percentile(1.0) / 1e6, latency.count());
+            new TreeMap<>(perRule).forEach((name, n) -> err.printf("vigil:   %6d  %s%n", n[0], name));
+            err.flush();
+            return 0;
+        } catch (ProbeException e) {
+            err.println("vigil: the eBPF probe could not be loaded: " + e.getMessage());
+            return 3;
+        } finally {
+            finished.countDown();
+        }
+    }
+}
