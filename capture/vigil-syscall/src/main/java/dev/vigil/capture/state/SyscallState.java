@@ -192,12 +192,12 @@ public final class SyscallState implements AutoCloseable {
 
     /** The name of syscall {@code nr} on x86-64, or null. */
     public String syscallName(int nr) {
-        return Syscalls.get().name(nr);
+        return dev.vigil.capture.ebpf.Syscalls.name(nr);
     }
 
     /** The number of a syscall on x86-64, or -1. */
     public int syscallNumber(String name) {
-        return Syscalls.get().number(name);
+        return dev.vigil.capture.ebpf.Syscalls.number(name);
     }
 
     // ---------------------------------------------------------------- bootstrap
