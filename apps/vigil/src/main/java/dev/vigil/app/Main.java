@@ -208,6 +208,10 @@ public final class Main implements Runnable {
         SelectionOptions sel;
         @Option(names = "--text", description = "Print Falco's text alert line instead of JSON.")
         boolean text;
+        @Option(names = "--source", paramLabel = "SOURCE",
+                description = "k8s_audit: EVENTS is a Kubernetes audit log (JSON lines of audit Event or EventList, or one such JSON document), "
+                        + "its ka.*/jevt.* fields extracted as Falco's k8saudit plugin does. Default: field snapshot lines.")
+        String source;
         @Parameters(paramLabel = "EVENTS.jsonl", description = "Events, one per line: {\"source\":\"syscall\",\"time\":\"2026-11-26T10:00:00.123456789Z\",\"fields\":{\"evt.type\":\"execve\",...}}; - for standard input.")
         String events;
 
@@ -215,6 +219,11 @@ public final class Main implements Runnable {
         public Integer call() throws IOException {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
+            boolean audit = FieldCatalog.K8S_AUDIT.equals(source);
+            if (source != null && !audit) {
+                err.println("vigil: unknown --source '" + source + "' (k8s_audit, or none for field snapshot lines)");
+                return 2;
+            }
             RuleSet rs = rulesOptions.ruleSet(sel.selection(), err);
             if (rs == null) {
                 return 1;
@@ -222,7 +231,8 @@ public final class Main implements Runnable {
             Replayer r = new Replayer(rs, sel.matching, text);
             Replayer.Summary s;
             if (events.equals("-")) {
-                s = r.replay("stdin", new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), out, err);
+                BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+                s = audit ? r.replayAudit("stdin", in, out, err) : r.replay("stdin", in, out, err);
             } else {
                 Path p = Path.of(events);
                 if (!Files.isReadable(p)) {
@@ -230,7 +240,7 @@ public final class Main implements Runnable {
                     return 2;
                 }
                 try (BufferedReader in = Files.newBufferedReader(p, StandardCharsets.UTF_8)) {
-                    s = r.replay(events, in, out, err);
+                    s = audit ? r.replayAudit(events, in, out, err) : r.replay(events, in, out, err);
                 }
             }
             err.println("vigil: " + s);

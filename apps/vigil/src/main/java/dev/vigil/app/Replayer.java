@@ -1,7 +1,11 @@
 package dev.vigil.app;
 
 import dev.vigil.event.AlertJson;
+import dev.vigil.event.Event;
 import dev.vigil.event.SnapshotEvent;
+import dev.vigil.k8saudit.AuditEvent;
+import dev.vigil.k8saudit.AuditEventParser;
+import dev.vigil.k8saudit.AuditEventView;
 import dev.vigil.rules.RuleMatching;
 import dev.vigil.rules.RuleSet;
 import dev.vigil.rules.output.AlertFormatter;
@@ -10,16 +14,19 @@ import dev.vigil.rules.replay.SnapshotReader;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.Reader;
 
 /**
- * Replays an event file (one JSON snapshot a line) through a rule set and prints one alert per
- * match. A malformed line is reported with its number and skipped; the replay goes on.
+ * Replays an event file (one JSON snapshot a line, or a Kubernetes audit log) through a rule set and
+ * prints one alert per match. A malformed line is reported with its number and skipped; the replay
+ * goes on.
  */
 final class Replayer {
     private final RuleSet rules;
     private final RuleMatching matching;
     private final boolean text;
-    private final AlertFormatter formatter = new AlertFormatter(AlertFormatter.defaultHostname());
+    private final String hostname = AlertFormatter.defaultHostname();
+    private final AlertFormatter formatter = new AlertFormatter(hostname);
 
     /** What a replay did. */
     record Summary(long events, long alerts, long badLines) {
@@ -60,16 +67,40 @@ final class Replayer {
                 continue;
             }
             events++;
-            final long[] count = {0};
-            rules.evaluate(ev, matching, rule -> {
-                var alert = formatter.alert(rule, ev);
-                out.println(text ? alert.output() : AlertJson.write(alert));
-                count[0]++;
-            });
-            alerts += count[0];
+            alerts += emit(ev, out);
         }
         out.flush();
         return new Summary(events, alerts, bad);
+    }
+
+    /**
+     * Replays a Kubernetes audit log (JSON lines of Event or EventList, or one JSON document over
+     * several lines) through the k8s_audit rules.
+     */
+    Summary replayAudit(String name, Reader in, PrintWriter out, PrintWriter err) throws IOException {
+        AuditEventView view = new AuditEventView(rules.slots(), hostname);
+        long[] alerts = {0};
+        AuditEventParser.Summary s = new AuditEventParser().read(in, new AuditEventParser.Listener() {
+            @Override
+            public void event(AuditEvent event) {
+                alerts[0] += emit(view.set(event), out);
+            }
+
+            @Override
+            public void problem(AuditEventParser.Problem problem) {
+                err.println(name + ":" + problem.line() + ": " + problem.message());
+            }
+        });
+        out.flush();
+        return new Summary(s.events(), alerts[0], s.problems());
+    }
+
+    /** Evaluates one event and prints its alerts; returns how many. */
+    private long emit(Event ev, PrintWriter out) {
+        return rules.evaluate(ev, matching, rule -> {
+            var alert = formatter.alert(rule, ev);
+            out.println(text ? alert.output() : AlertJson.write(alert));
+        });
     }
 
     private static String firstLine(String s) {

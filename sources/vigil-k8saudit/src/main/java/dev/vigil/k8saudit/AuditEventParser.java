@@ -1,0 +1,351 @@
+package dev.vigil.k8saudit;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.async.ByteArrayFeeder;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * Reads Kubernetes audit events from JSON, as the k8saudit plugin accepts them: a JSON object with
+ * {@code "kind": "Event"}, one with {@code "kind": "EventList"} (its {@code items} are the events),
+ * or a JSON array of those. apiVersion is not looked at (v1, v1beta1 and none are all fine) and
+ * unknown members are kept.
+ *
+ * <p>{@link #read} takes a whole input: JSON lines (an audit log file), but also a document that
+ * spans several lines (a pretty-printed Event or EventList). It never throws for bad data: a value
+ * that is not JSON, or JSON that is not an audit event, is reported as a {@link Problem} with the
+ * line it started on, and reading goes on (after a syntax error, from the next line that starts with
+ * '{' or '[' in its first column). The JSON is parsed by jackson-core's non-blocking parser fed one
+ * line at a time, so a document is read in one pass however it is laid out.
+ *
+ * <p>Each event needs a time: its {@code stageTimestamp} (RFC 3339), or for old logs without it the
+ * legacy v1beta1 {@code timestamp}. An event without either is reported and skipped.
+ *
+ * <p>Instances are not thread-safe; use one per input.
+ */
+public final class AuditEventParser {
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(500).build())
+            .build();
+    private static final int PREVIEW = 80;
+
+    /** Something wrong in the input: the (1-based) line the offending value started on, and what. */
+    public record Problem(long line, String message) {
+        @Override
+        public String toString() {
+            return "line " + line + ": " + message;
+        }
+    }
+
+    /** Receives what {@link #read} finds, in input order. */
+    public interface Listener {
+        void event(AuditEvent event);
+
+        void problem(Problem problem);
+    }
+
+    /** What a read found. */
+    public record Summary(long lines, long events, long problems) {}
+
+    /** Thrown by {@link #parse} for input that is not one or more audit events. */
+    public static final class AuditFormatException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public AuditFormatException(String message) {
+            super(message);
+        }
+    }
+
+    private JsonParser parser;
+    private ByteArrayFeeder feeder;
+    private final TreeBuilder tree = new TreeBuilder();
+    private long line;
+    private long valueLine;
+    private long events;
+    private long problems;
+    private Listener listener;
+
+    /**
+     * Parses one JSON text holding an Event, an EventList or an array of those; any problem fails
+     * the whole text.
+     */
+    public static List<AuditEvent> parse(String json) throws AuditFormatException {
+        List<AuditEvent> out = new ArrayList<>();
+        List<Problem> bad = new ArrayList<>();
+        try {
+            new AuditEventParser().read(new java.io.StringReader(json), new Listener() {
+                @Override
+                public void event(AuditEvent event) {
+                    out.add(event);
+                }
+
+                @Override
+                public void problem(Problem problem) {
+                    bad.add(problem);
+                }
+            });
+        } catch (IOException e) {
+            throw new AuditFormatException(e.getMessage());
+        }
+        if (!bad.isEmpty()) {
+            throw new AuditFormatException(bad.getFirst().toString());
+        }
+        if (out.isEmpty()) {
+            throw new AuditFormatException("no audit event in the input");
+        }
+        return out;
+    }
+
+    /**
+     * Reads every event of an input and hands each event and each problem to {@code listener}.
+     *
+     * @throws IOException only when reading {@code in} fails
+     */
+    public Summary read(Reader in, Listener listener) throws IOException {
+        this.listener = listener;
+        line = 0;
+        events = 0;
+        problems = 0;
+        reset();
+        BufferedReader r = in instanceof BufferedReader b ? b : new BufferedReader(in);
+        boolean resync = false;
+        String text;
+        while ((text = r.readLine()) != null) {
+            line++;
+            if (line == 1 && !text.isEmpty() && text.charAt(0) == '\uFEFF') {
+                text = text.substring(1);
+            }
+            if (resync) {
+                if (!startsValue(text)) {
+                    continue;
+                }
+                resync = false;
+            }
+            try {
+                feed(text);
+            } catch (JsonProcessingException e) {
+                boolean startedEarlier = tree.depth() > 0 && valueLine < line;
+                report(startedEarlier ? valueLine : line,
+                        "malformed JSON" + (startedEarlier ? " on line " + line : "") + ": " + message(e));
+                reset();
+                if (startedEarlier && startsValue(text)) {
+                    try {
+                        feed(text);
+                    } catch (JsonProcessingException again) {
+                        report(line, "malformed JSON: " + message(again));
+                        reset();
+                        resync = true;
+                    }
+                } else {
+                    resync = true;
+                }
+            }
+        }
+        feeder.endOfInput();
+        try {
+            drain();
+        } catch (JsonProcessingException e) {
+            if (tree.depth() == 0) {
+                report(line, "malformed JSON: " + message(e));
+            }
+        }
+        if (tree.depth() > 0) {
+            report(valueLine, "malformed JSON: the input ends inside this value");
+        }
+        parser.close();
+        return new Summary(line, events, problems);
+    }
+
+    private static boolean startsValue(String text) {
+        return !text.isEmpty() && (text.charAt(0) == '{' || text.charAt(0) == '[');
+    }
+
+    private void reset() throws IOException {
+        if (parser != null) {
+            parser.close();
+        }
+        parser = FACTORY.createNonBlockingByteArrayParser();
+        feeder = (ByteArrayFeeder) parser.getNonBlockingInputFeeder();
+        tree.clear();
+    }
+
+    private void feed(String text) throws IOException {
+        byte[] bytes = (text + "\n").getBytes(StandardCharsets.UTF_8);
+        feeder.feedInput(bytes, 0, bytes.length);
+        drain();
+    }
+
+    private void drain() throws IOException {
+        JsonToken t;
+        while ((t = parser.nextToken()) != null && t != JsonToken.NOT_AVAILABLE) {
+            if (tree.depth() == 0) {
+                valueLine = line;
+            }
+            Object done = tree.push(t, parser);
+            if (done != null) {
+                accept(done, valueLine);
+            }
+        }
+    }
+
+    private static String message(JsonProcessingException e) {
+        String m = e.getOriginalMessage();
+        if (m == null) {
+            return e.getClass().getSimpleName();
+        }
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+
+    private void report(long at, String message) {
+        problems++;
+        listener.problem(new Problem(at, message));
+    }
+
+    /** Turns one complete JSON value into events, as the plugin does. */
+    private void accept(Object value, long at) {
+        if (value instanceof List<?> l) {
+            for (Object v : l) {
+                accept(v, at);
+            }
+            return;
+        }
+        String kind = value instanceof Json.Obj o && o.get("kind") instanceof String k ? k : null;
+        if ("Event".equals(kind)) {
+            single((Json.Obj) value, at, "");
+            return;
+        }
+        if ("EventList".equals(kind) && ((Json.Obj) value).get("items") instanceof List<?> items) {
+            for (int i = 0; i < items.size(); i++) {
+                String where = "EventList item " + i + ": ";
+                if (items.get(i) instanceof Json.Obj item) {
+                    single(item, at, where);
+                } else {
+                    report(at, where + "an event must be a JSON object, got " + preview(items.get(i)));
+                }
+            }
+            return;
+        }
+        report(at, "not a Kubernetes audit event (expected \"kind\": \"Event\" or \"EventList\" with \"items\", "
+                + "or an array of them): " + preview(value));
+    }
+
+    private void single(Json.Obj event, long at, String where) {
+        Object ts = event.get("stageTimestamp");
+        String name = "stageTimestamp";
+        if (ts == null) {
+            ts = event.get("timestamp");
+            name = "timestamp";
+        }
+        if (ts == null) {
+            report(at, where + "the event has no stageTimestamp (nor legacy timestamp) to take its time from"
+                    + idSuffix(event));
+            return;
+        }
+        long nanos;
+        try {
+            nanos = parseTime(ts instanceof String s ? s : Json.compact(ts));
+        } catch (DateTimeParseException bad) {
+            report(at, where + name + " " + Json.compact(ts) + " is not an RFC 3339 time" + idSuffix(event));
+            return;
+        }
+        events++;
+        listener.event(new AuditEvent(event, nanos, at));
+    }
+
+    private static String idSuffix(Json.Obj event) {
+        return event.get("auditID") instanceof String id ? " (auditID " + id + ")" : "";
+    }
+
+    /** An RFC 3339 time ({@code 2018-10-25T14:09:12.581541Z}, any offset) as nanoseconds since the epoch. */
+    static long parseTime(String text) {
+        Instant i = OffsetDateTime.parse(text).toInstant();
+        return Math.addExact(Math.multiplyExact(i.getEpochSecond(), 1_000_000_000L), i.getNano());
+    }
+
+    private static String preview(Object v) {
+        String s = Json.compact(v);
+        return s.length() <= PREVIEW ? s : s.substring(0, PREVIEW) + "...";
+    }
+
+    /** Builds trees from a token stream that may stop anywhere (the non-blocking parser). */
+    private static final class TreeBuilder {
+        private static final class Frame {
+            final boolean object;
+            final ArrayList<String> keys;
+            final ArrayList<Object> values = new ArrayList<>();
+            String pendingKey;
+
+            Frame(boolean object) {
+                this.object = object;
+                this.keys = object ? new ArrayList<>() : null;
+            }
+        }
+
+        private final ArrayDeque<Frame> stack = new ArrayDeque<>();
+
+        int depth() {
+            return stack.size();
+        }
+
+        void clear() {
+            stack.clear();
+        }
+
+        /** Takes one token; returns the root value when it completes, else null. */
+        Object push(JsonToken t, JsonParser p) throws IOException {
+            Object v;
+            switch (t) {
+                case START_OBJECT -> {
+                    stack.push(new Frame(true));
+                    return null;
+                }
+                case START_ARRAY -> {
+                    stack.push(new Frame(false));
+                    return null;
+                }
+                case FIELD_NAME -> {
+                    stack.peek().pendingKey = p.currentName();
+                    return null;
+                }
+                case END_OBJECT -> {
+                    Frame f = stack.pop();
+                    v = new Json.Obj(f.keys.toArray(String[]::new), f.values.toArray());
+                }
+                case END_ARRAY -> {
+                    Frame f = stack.pop();
+                    f.values.trimToSize();
+                    v = Collections.unmodifiableList(f.values);
+                }
+                case VALUE_STRING -> v = p.getText();
+                case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> v = new Json.Num(p.getText());
+                case VALUE_TRUE -> v = Boolean.TRUE;
+                case VALUE_FALSE -> v = Boolean.FALSE;
+                case VALUE_NULL -> v = Json.NULL;
+                default -> throw new com.fasterxml.jackson.core.JsonParseException(p, "unexpected JSON token " + t);
+            }
+            Frame top = stack.peek();
+            if (top == null) {
+                return v;
+            }
+            if (top.object) {
+                top.keys.add(top.pendingKey);
+            }
+            top.values.add(v);
+            return null;
+        }
+    }
+}
