@@ -1,5 +1,7 @@
 package dev.vigil.app;
 
+import dev.vigil.capture.file.CaptureFormatException;
+import dev.vigil.capture.file.CaptureReader;
 import dev.vigil.event.FieldCatalog;
 import dev.vigil.event.FieldDef;
 import dev.vigil.event.Priority;
@@ -33,7 +35,7 @@ import picocli.CommandLine.Spec;
 /** The {@code vigil} command line. Exit codes: 0 success, 1 findings or failures, 2 usage errors. */
 @Command(name = "vigil", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Runtime security for Kubernetes: Falco-compatible rules over system calls and audit events.",
-        subcommands = {Main.Run.class, Main.Replay.class, Main.Rules.class, Main.Fields.class})
+        subcommands = {Main.Run.class, Main.Capture.class, Main.Replay.class, Main.Rules.class, Main.Fields.class})
 public final class Main implements Runnable {
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -144,8 +146,8 @@ public final class Main implements Runnable {
                 err.println("vigil: cannot read events file " + events);
                 return 2;
             }
-            Duration stopAfter = duration == null ? null : parseDuration(duration, "--duration");
-            Duration every = parseDuration(statsInterval, "--stats-interval");
+            Duration stopAfter = duration == null ? null : parseDuration(spec, duration, "--duration");
+            Duration every = parseDuration(spec, statsInterval, "--stats-interval");
             RuleSet rs = rulesOptions.ruleSet(sel.selection(), err);
             if (rs == null) {
                 return 1;
@@ -186,19 +188,77 @@ public final class Main implements Runnable {
                 }
             }
         }
+    }
 
-        private Duration parseDuration(String text, String option) {
+    @Command(name = "capture", mixinStandardHelpOptions = true,
+            description = "Record system calls to a capture file for `vigil replay`: the live agent's capture (same probe, "
+                    + "same syscalls selected in the kernel for the rules and state tracking) writing every record and the "
+                    + "initial process state instead of evaluating rules. Stops on SIGTERM/SIGINT or after --duration and "
+                    + "prints records written, bytes and kernel drops. Needs what `vigil run` needs. Format: docs/capture-format.md.")
+    static final class Capture implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+        @Mixin
+        RulesOptions rulesOptions;
+        @Option(names = {"-w", "--write"}, paramLabel = "FILE", required = true,
+                description = "The capture file to write (replaced if it exists); gzip-compressed when it ends in .gz or with --gzip.")
+        Path file;
+        @Option(names = "--gzip", description = "Compress the whole file with gzip.")
+        boolean gzip;
+        @Option(names = "--duration", paramLabel = "DURATION", description = "Stop after this long (e.g. 30s, 5m, 1h). Default: until SIGTERM/SIGINT.")
+        String duration;
+        @Option(names = "--stats-interval", paramLabel = "DURATION", defaultValue = "10s",
+                description = "How often to report records written, bytes and drops on standard error. Default: ${DEFAULT-VALUE}.")
+        String statsInterval;
+
+        @Override
+        public Integer call() throws InterruptedException {
+            PrintWriter err = spec.commandLine().getErr();
+            Duration stopAfter = duration == null ? null : parseDuration(spec, duration, "--duration");
+            Duration every = parseDuration(spec, statsInterval, "--stats-interval");
+            RuleSet rs = rulesOptions.ruleSet(selection(Priority.DEBUG, List.of(), List.of(), List.of(), List.of()), err);
+            if (rs == null) {
+                return 1;
+            }
+            String described = rulesOptions.rules.isEmpty() ? RulesOptions.DEFAULT_RULES_RESOURCE.substring(RulesOptions.DEFAULT_RULES_RESOURCE.lastIndexOf('/') + 1)
+                    + " (bundled)" : String.join(",", rulesOptions.rules.stream().map(Path::toString).toList());
+            boolean compress = gzip || file.getFileName().toString().endsWith(".gz");
+            CaptureAgent agent = new CaptureAgent(rs, described, file, compress, err, every);
+            Thread hook = new Thread(() -> {
+                agent.stop();
+                try {
+                    agent.awaitStopped(Duration.ofSeconds(10));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "vigil-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
             try {
-                return Durations.parse(text);
-            } catch (IllegalArgumentException bad) {
-                throw new CommandLine.ParameterException(spec.commandLine(),
-                        "Invalid value for option '" + option + "': " + bad.getMessage());
+                return agent.run(stopAfter);
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running: it waits for the agent, which has finished
+                }
             }
         }
     }
 
+    static Duration parseDuration(CommandLine.Model.CommandSpec spec, String text, String option) {
+        try {
+            return Durations.parse(text);
+        } catch (IllegalArgumentException bad) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "Invalid value for option '" + option + "': " + bad.getMessage());
+        }
+    }
+
     @Command(name = "replay", mixinStandardHelpOptions = true,
-            description = "Replay an event file (one JSON field snapshot per line) through rules and print one Falco JSON alert per match.")
+            description = "Replay events through rules and print one Falco JSON alert per match (--text: Falco's text line). "
+                    + "FILE is a capture file written by `vigil capture` (replayed with the recorded state: the alerts `vigil run` "
+                    + "printed live, at the recorded times) or an event file of JSON field snapshots, one per line; the format "
+                    + "is recognised by its first bytes. With --source k8s_audit, FILE is a Kubernetes audit log.")
     static final class Replay implements Callable<Integer> {
         @Spec
         CommandLine.Model.CommandSpec spec;
@@ -212,7 +272,9 @@ public final class Main implements Runnable {
                 description = "k8s_audit: EVENTS is a Kubernetes audit log (JSON lines of audit Event or EventList, or one such JSON document), "
                         + "its ka.*/jevt.* fields extracted as Falco's k8saudit plugin does. Default: field snapshot lines.")
         String source;
-        @Parameters(paramLabel = "EVENTS.jsonl", description = "Events, one per line: {\"source\":\"syscall\",\"time\":\"2026-11-26T10:00:00.123456789Z\",\"fields\":{\"evt.type\":\"execve\",...}}; - for standard input.")
+        @Parameters(paramLabel = "FILE", description = "A capture file (vigil capture), or events one per line: "
+                + "{\"source\":\"syscall\",\"time\":\"2026-11-26T10:00:00.123456789Z\",\"fields\":{\"evt.type\":\"execve\",...}}; "
+                + "- for JSON lines on standard input.")
         String events;
 
         @Override
@@ -238,6 +300,20 @@ public final class Main implements Runnable {
                 if (!Files.isReadable(p)) {
                     err.println("vigil: cannot read events file " + p);
                     return 2;
+                }
+                if (!audit && CaptureReader.isCaptureFile(p)) {
+                    try {
+                        CaptureReplayer.Summary cs = new CaptureReplayer(rs, sel.matching, text).replay(p, out);
+                        if (cs.warning() != null) {
+                            err.println("vigil: warning: " + p + ": " + cs.warning());
+                        }
+                        err.println("vigil: " + cs);
+                        return 0;
+                    } catch (CaptureFormatException e) {
+                        out.flush();
+                        err.println("vigil: " + e.getMessage());
+                        return 1;
+                    }
                 }
                 try (BufferedReader in = Files.newBufferedReader(p, StandardCharsets.UTF_8)) {
                     s = audit ? r.replayAudit(events, in, out, err) : r.replay(events, in, out, err);

@@ -19,9 +19,6 @@ import dev.vigil.event.FieldCatalog;
 import dev.vigil.event.FieldDef;
 import dev.vigil.event.FieldRef;
 import dev.vigil.event.IpAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
@@ -45,7 +42,6 @@ final class Extractors {
     private static final Set<String> WAITS = Set.of("nanosleep", "clock_nanosleep", "poll", "ppoll", "select",
             "pselect6", "epoll_wait", "epoll_pwait", "epoll_pwait2", "futex", "wait4", "waitid", "pause");
     private static final Set<String> MAIN_CATEGORIES = Set.of("file", "net", "memory");
-    private static final String HOSTNAME = hostname();
 
     private Extractors() {}
 
@@ -102,7 +98,7 @@ final class Extractors {
             case "evt.deltatime.ns" -> num(e -> (e.wall - e.prevWall) % 1_000_000_000L);
             case "evt.source" -> str(e -> FieldCatalog.SYSCALL);
             case "evt.is_async" -> bool(e -> 0);
-            case "evt.hostname" -> str(e -> HOSTNAME);
+            case "evt.hostname" -> str(e -> e.state.hostname());
             case "evt.dir" -> str(e -> "<");
             case "evt.type" -> str(e -> e.typeName);
             case "syscall.type" -> str(e -> e.syscallEvent ? e.typeName : null);
@@ -240,16 +236,11 @@ final class Extractors {
         if (f == null || f.name().isEmpty()) {
             return false;
         }
-        Path p = Path.of(e.proc == null || e.proc.container().isHost() ? f.name()
-                : "/proc/" + e.proc.pid() + "/root" + f.name());
-        try {
-            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-            Instant born = a.creationTime().toInstant();
-            long bornNanos = born.getEpochSecond() * 1_000_000_000L + born.getNano();
-            return bornNanos >= e.wall - 50_000_000L && bornNanos <= e.wall + 5_000_000_000L;
-        } catch (Exception ex) {
+        if (e.proc == null) {
             return false;
         }
+        long bornNanos = e.state.fileBirthNanos(e.proc, f.name());
+        return bornNanos != Long.MIN_VALUE && bornNanos >= e.wall - 50_000_000L && bornNanos <= e.wall + 5_000_000_000L;
     }
 
     private static String abspath(LiveEvent e, String which) {
@@ -710,7 +701,7 @@ final class Extractors {
             return null;
         }
         String proto = e.fd.l4proto();
-        String n = Services.name((int) p, proto == null ? "tcp" : proto);
+        String n = e.state.serviceName((int) p, proto == null ? "tcp" : proto);
         return n != null ? n : Long.toString(p);
     }
 
@@ -917,23 +908,5 @@ final class Extractors {
                 (int) Math.floorMod(nanos, 1_000_000_000L), ZoneOffset.UTC);
         return String.format("%04d-%02d-%02dT%02d:%02d:%02d.%09dZ", t.getYear(), t.getMonthValue(), t.getDayOfMonth(),
                 t.getHour(), t.getMinute(), t.getSecond(), t.getNano());
-    }
-
-    private static String hostname() {
-        String h = null;
-        try {
-            h = Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
-        } catch (Exception ignored) {
-            // not Linux
-        }
-        if (h == null || h.isEmpty()) {
-            try {
-                h = java.net.InetAddress.getLocalHost().getHostName();
-            } catch (Exception ignored) {
-                h = "localhost";
-            }
-        }
-        String env = System.getenv("FALCO_HOSTNAME");
-        return env != null && !env.isEmpty() ? env : h;
     }
 }

@@ -207,4 +207,74 @@ public final class RawRecord {
     public long arg(int i) {
         return args[i];
     }
+
+    // ---------------------------------------------------------------- setters for record sources other than the probe
+
+    /*
+     * A capture file replays records into one reused instance, exactly as the probe reader does: each
+     * setter below writes the fields the decoder writes for that part of a record and nothing else,
+     * so the values a record of another kind leaves behind stay as they would be live.
+     */
+
+    /** Sets the header every record has. */
+    public void setHeader(Kind kind, long monotonicNanos, long cgroupId, long ret, int pid, int tid, int ppid,
+                          int uid, int gid, int syscallNr, String comm) {
+        this.kind = java.util.Objects.requireNonNull(kind, "kind");
+        this.monotonicNanos = monotonicNanos;
+        this.cgroupId = cgroupId;
+        this.ret = ret;
+        this.pid = pid;
+        this.tid = tid;
+        this.ppid = ppid;
+        this.uid = uid;
+        this.gid = gid;
+        this.syscallNr = syscallNr;
+        this.comm = comm;
+    }
+
+    /** The part of an EXEC or EXEC_FAIL record after the header; argv is copied. */
+    public void setExec(String filename, List<String> argv, int vpid, long mntns, String cgroupLeaf,
+                        String cgroupParent, int loginUid) {
+        this.filename = filename;
+        this.argv.clear();
+        this.argv.addAll(argv);
+        this.vpid = vpid;
+        this.mntns = mntns;
+        this.cgroupLeaf = cgroupLeaf;
+        this.cgroupParent = cgroupParent;
+        this.loginUid = loginUid;
+    }
+
+    /** The part of an OPEN record after the header. */
+    public void setOpen(String path, int flags, int mode, int dirfd) {
+        this.path = path;
+        this.flags = flags;
+        this.mode = mode;
+        this.dirfd = dirfd;
+    }
+
+    /** The part of a CONNECT record after the header; {@code address} is kept, not copied (empty for other families). */
+    public void setConnect(int fd, int family, int port, byte[] address, String unixPath) {
+        this.fd = fd;
+        this.family = family;
+        this.port = port;
+        this.address = address;
+        this.unixPath = unixPath;
+    }
+
+    /** The part of an EXIT record after the header. */
+    public void setExit(int exitCode) {
+        this.exitCode = exitCode;
+    }
+
+    /** The part of a FORK record after the header. */
+    public void setFork(int childPid, int childTid) {
+        this.childPid = childPid;
+        this.childTid = childTid;
+    }
+
+    /** Raw argument {@code i} (0..5) of a GENERIC record. */
+    public void setArg(int i, long value) {
+        args[i] = value;
+    }
 }

@@ -29,6 +29,8 @@ final class ContainerRegistry implements AutoCloseable {
     };
     final AtomicLong lookups = new AtomicLong();
     final AtomicLong failures = new AtomicLong();
+    /** Told of every metadata publication (on the lookup thread), or null. */
+    private volatile java.util.function.Consumer<ContainerInfo> onPublish;
 
     ContainerRegistry(List<ContainerMetadataSource> sources) {
         this.sources = List.copyOf(sources);
@@ -70,6 +72,10 @@ final class ContainerRegistry implements AutoCloseable {
                 Optional<ContainerMetadata> m = s.lookup(c.fullId());
                 if (m.isPresent()) {
                     c.publish(m.get());
+                    var listener = onPublish;
+                    if (listener != null) {
+                        listener.accept(c);
+                    }
                     return;
                 }
             } catch (InterruptedException e) {
@@ -80,6 +86,23 @@ final class ContainerRegistry implements AutoCloseable {
             }
         }
         schedule(c, attempt + 1);
+    }
+
+    void onPublish(java.util.function.Consumer<ContainerInfo> listener) {
+        this.onPublish = listener;
+    }
+
+    /** Publishes metadata that came from elsewhere (a capture file) for the container with this id. */
+    synchronized void publish(String fullId, String runtime, ContainerMetadata m) {
+        ContainerInfo c = get(fullId, runtime);
+        if (m != null && c.metadata() == null) {
+            c.publish(m);
+        }
+    }
+
+    /** Every container known, oldest use first. */
+    synchronized List<ContainerInfo> all() {
+        return List.copyOf(byId.values());
     }
 
     @Override

@@ -2,18 +2,15 @@ package dev.vigil.capture.state;
 
 import dev.vigil.capture.ebpf.RawRecord;
 import dev.vigil.event.IpAddress;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Process, file-descriptor and container state built from {@code /proc} at start and kept current
@@ -36,6 +33,11 @@ import java.util.Set;
  *   <li>Missed records (ring-buffer drops) are healed by falling back to {@code /proc}: an unknown
  *       pid is read from {@code /proc/<pid>}, an unknown fd from {@code /proc/<pid>/fd/<n>}, and
  *       a periodic sweep forgets processes whose {@code /proc} entry disappeared.</li>
+ *   <li>Everything read from the machine goes through one narrow interface ({@code Host}). A state
+ *       can {@linkplain #record record} every answer, and a state {@linkplain Builder#restore restored}
+ *       from a {@link StateSnapshot} answers from recorded {@link HostFact}s instead of the machine:
+ *       that is how a capture file replays with the values the live state saw. Timers (user file
+ *       checks, the sweep) run on record time, so that a replay takes the same decisions.</li>
  * </ul>
  */
 public final class SyscallState implements AutoCloseable {
@@ -49,7 +51,13 @@ public final class SyscallState implements AutoCloseable {
     private static final int AF_NETLINK = 16;
     private static final long SWEEP_INTERVAL_NANOS = 30_000_000_000L;
     private static final long SWEEP_MIN_AGE_NANOS = 60_000_000_000L;
-    private static final int ENV_MAX_BYTES = 32 * 1024;
+    /** How often (record time) the host's passwd and group files are checked for changes. */
+    static final long USER_CHECK_INTERVAL_NANOS = 2_000_000_000L;
+    /** How many ancestors {@link #prefetch} walks (as many as the {@code proc.a*} fields reach). */
+    private static final int MAX_ANCESTORS = 64;
+    private static final int O_CREAT = 0100;
+    private static final int O_EXCL = 0200;
+    private static final int O_TMPFILE = 020200000;
 
     private static final Set<String> REQUIRED = Set.of(
             "execve", "execveat", "clone", "clone3", "fork", "vfork",
@@ -58,18 +66,21 @@ public final class SyscallState implements AutoCloseable {
             "chdir", "fchdir", "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid",
             "setsid", "setpgid", "memfd_create");
 
-    private final ProcFs proc;
-    private final UserDb hostUsers;
+    private Host host;
+    private final Host machine;
+    private UserDb hostUsers;
+    private long hostUsersStamp;
     private final ContainerRegistry containers;
     private final DomainNames domains = new DomainNames();
     private final WallClock clock;
     private final IntMap<ProcessInfo> procs = new IntMap<>(1024);
     private final Map<String, CgroupContainers.Match> cgroupCache = lru(1024);
-    private final Map<Long, CachedMounts> mountsByNs = lru(256);
     private final Map<Long, Long> pidnsInitStart = lru(4096);
     private final Map<ContainerInfo, UserDb> containerUsers = lru(256);
-    private final Map<Long, NetSnapshot> netSnapshots = lru(64);
     private long bootEpochNanos;
+    private String hostname;
+    private String servicesText;
+    private Map<String, String> services;
 
     private ProcessInfo current;
     private FdInfo currentFd;
@@ -79,10 +90,6 @@ public final class SyscallState implements AutoCloseable {
     private long lastSweepMono = Long.MIN_VALUE;
     private long lastUserCheckMono = Long.MIN_VALUE;
 
-    private record CachedMounts(MountTable table, long loadedMono) {}
-
-    private record NetSnapshot(Map<Long, NetTables.Sock> socks, Set<Integer> listeningPorts, long loadedMono) {}
-
     /** Builds a state; {@link #bootstrap()} covers the usual case. */
     public static final class Builder {
         private Path procRoot = Path.of("/proc");
@@ -90,6 +97,7 @@ public final class SyscallState implements AutoCloseable {
         private List<ContainerMetadataSource> sources = List.of(new PodmanMetadataSource());
         private boolean scan = true;
         private WallClock clock;
+        private StateSnapshot snapshot;
 
         private Builder() {}
 
@@ -117,14 +125,30 @@ public final class SyscallState implements AutoCloseable {
             return this;
         }
 
+        /** Converts record times to wall-clock times (default: the system clocks; a restored state: a manual clock at the snapshot's offset). */
         public Builder clock(WallClock c) {
             this.clock = Objects.requireNonNull(c);
             return this;
         }
 
+        /**
+         * Starts from a snapshot instead of this machine (replaying a capture file): the state holds
+         * the snapshot's processes, containers and user tables, never scans or reads {@code /proc},
+         * {@code /etc} or the file system, and asks no container engine. What it would have read is
+         * answered from the facts given to {@link SyscallState#replayFact}, container metadata comes
+         * from {@link SyscallState#replayContainer}. procRoot, etcDir, metadataSources and scanProc
+         * do not apply.
+         */
+        public Builder restore(StateSnapshot s) {
+            this.snapshot = Objects.requireNonNull(s);
+            return this;
+        }
+
         public SyscallState build() {
             SyscallState s = new SyscallState(this);
-            if (scan) {
+            if (snapshot != null) {
+                s.restoreFrom(snapshot);
+            } else if (scan) {
                 s.rescan();
             }
             return s;
@@ -141,11 +165,159 @@ public final class SyscallState implements AutoCloseable {
     }
 
     private SyscallState(Builder b) {
-        this.proc = new ProcFs(b.procRoot);
-        this.hostUsers = new UserDb(b.etcDir);
-        this.containers = new ContainerRegistry(b.sources);
-        this.clock = b.clock != null ? b.clock : WallClock.system();
-        refreshBootTime();
+        if (b.snapshot != null) {
+            ReplayHost replay = new ReplayHost();
+            b.snapshot.hostFacts().forEach(replay::feed);
+            this.machine = replay;
+            this.containers = new ContainerRegistry(List.of());
+            this.clock = b.clock != null ? b.clock : WallClock.manual(b.snapshot.clockOffsetNanos());
+        } else {
+            this.machine = new LiveHost(b.procRoot, b.etcDir);
+            this.containers = new ContainerRegistry(b.sources);
+            this.clock = b.clock != null ? b.clock : WallClock.system();
+        }
+        this.host = machine;
+        this.hostUsers = UserDb.of(host.users("", 0));
+        this.hostUsersStamp = host.usersStamp();
+        if (b.snapshot == null) {
+            refreshBootTime();
+        }
+    }
+
+    private void restoreFrom(StateSnapshot s) {
+        bootEpochNanos = s.bootEpochNanos();
+        lastUserCheckMono = s.lastUserCheckMono();
+        lastSweepMono = s.lastSweepMono();
+        new TreeMap<>(s.pidnsInitStart()).forEach(pidnsInitStart::put);
+        for (ContainerSnapshot c : s.containers()) {
+            containers.publish(c.fullId(), c.runtime(), c.metadata());
+        }
+        for (ProcessSnapshot ps : s.processes()) {
+            ContainerInfo c = ps.containerId() == null ? ContainerInfo.HOST : containers.get(ps.containerId(), ps.containerRuntime());
+            procs.put(ps.pid(), ps.toProcessInfo(c));
+        }
+    }
+
+    /** True for a state {@linkplain Builder#restore restored} from a snapshot, which never reads this machine. */
+    public boolean isRestored() {
+        return machine instanceof ReplayHost;
+    }
+
+    // ---------------------------------------------------------------- capture files
+
+    /**
+     * Reports, from now on, every answer this state gets from the machine to {@code recorder}, and
+     * every container metadata arrival; null stops. Call on the thread that applies records.
+     */
+    public void record(HostRecorder recorder) {
+        if (recorder == null) {
+            host = machine;
+            containers.onPublish(null);
+            return;
+        }
+        host = new RecordingHost(machine, recorder);
+        containers.onPublish(c -> recorder.container(new ContainerSnapshot(c.fullId(), c.runtime(), c.metadata())));
+    }
+
+    /**
+     * Everything this state holds now, as plain values. Lazily read values (environments, host name,
+     * {@code /etc/services}, stale capability sets, working directories) are read first, so that the
+     * snapshot is complete; processes that exited are left out.
+     */
+    public StateSnapshot snapshot() {
+        hostname();
+        serviceMap();
+        List<ProcessSnapshot> ps = new ArrayList<>(procs.size());
+        int[] pids = procs.keys();
+        java.util.Arrays.sort(pids);
+        for (int pid : pids) {
+            ProcessInfo p = procs.get(pid);
+            if (p == null || p.exited) {
+                continue;
+            }
+            prefetchProcess(p);
+            ps.add(ProcessSnapshot.of(p));
+        }
+        List<HostFact> facts = new ArrayList<>();
+        facts.add(HostFact.of(HostFact.Kind.USERS, 0, 0, "", null, List.of(hostUsers.passwdText(), hostUsers.groupText())));
+        facts.add(HostFact.of(HostFact.Kind.USERS_STAMP, 0, 0, "", new long[] {hostUsersStamp}, null));
+        containerUsers.forEach((c, db) -> {
+            if (db != hostUsers) {
+                facts.add(HostFact.of(HostFact.Kind.USERS, 0, 0, c.fullId(), null, List.of(db.passwdText(), db.groupText())));
+            }
+        });
+        facts.add(HostFact.of(HostFact.Kind.HOSTNAME, 0, 0, "", null, List.of(hostname)));
+        facts.add(HostFact.of(HostFact.Kind.SERVICES, 0, 0, "", null, List.of(servicesText)));
+        List<ContainerSnapshot> cs = new ArrayList<>();
+        for (ContainerInfo c : containers.all()) {
+            cs.add(new ContainerSnapshot(c.fullId(), c.runtime(), c.metadata()));
+        }
+        return new StateSnapshot(bootEpochNanos, clock.offsetNanos(), lastUserCheckMono, lastSweepMono,
+                new HashMap<>(pidnsInitStart), facts, cs, ps);
+    }
+
+    /** A restored state: the answer the machine gave at this point of the recording. */
+    public void replayFact(HostFact fact) {
+        if (!(machine instanceof ReplayHost replay)) {
+            throw new IllegalStateException("only a restored state replays facts");
+        }
+        replay.feed(fact);
+    }
+
+    /** A restored state: a container's metadata arrived at this point of the recording. */
+    public void replayContainer(ContainerSnapshot c) {
+        if (!isRestored()) {
+            throw new IllegalStateException("only a restored state replays container metadata");
+        }
+        containers.publish(c.fullId(), c.runtime(), c.metadata());
+    }
+
+    /**
+     * Reads now what the event view may read lazily about the last applied record (environment,
+     * capability sets, working directory, vpid and ancestors of its process, its user tables, the
+     * endpoints of its socket, the standard fds and the creation time of a file it created), so that a
+     * recording made without evaluating rules holds every answer a replay may ask for.
+     */
+    public void prefetch(RawRecord r) {
+        ProcessInfo p = current;
+        if (p == null) {
+            return;
+        }
+        ProcessInfo q = p;
+        for (int depth = 0; q != null && depth < MAX_ANCESTORS; depth++) {
+            prefetchProcess(q);
+            q = parent(q);
+        }
+        userName(p);
+        groupName(p);
+        loginName(p);
+        if (currentFd != null && currentFd.unresolved) {
+            resolveSocket(p, currentFd);
+        }
+        if (r.kind() == RawRecord.Kind.EXEC) {
+            for (int std = 0; std < 3; std++) {
+                fd(p, std);
+            }
+        }
+        if (r.kind() == RawRecord.Kind.OPEN && r.ret() >= 0 && currentFd != null && mayHaveCreated(r)) {
+            fileBirthNanos(p, currentFd.name);
+        }
+    }
+
+    /** Whether a successful open may have created its file, so that only its creation time can tell. */
+    private boolean mayHaveCreated(RawRecord r) {
+        int k = r.flags();
+        if ("creat".equals(syscallName(r.syscallNr()))) {
+            return true;
+        }
+        return (k & O_CREAT) != 0 && (k & O_EXCL) == 0 && (k & O_TMPFILE) != O_TMPFILE;
+    }
+
+    private void prefetchProcess(ProcessInfo p) {
+        env(p);
+        ensureCaps(p);
+        cwd(p);
+        vpid(p);
     }
 
     /** The syscalls whose records state tracking needs (besides the exec, exit and fork tracepoints). */
@@ -190,6 +362,35 @@ public final class SyscallState implements AutoCloseable {
         return procs.size();
     }
 
+    /** {@code evt.hostname}: the machine's host name ({@code FALCO_HOSTNAME} overrides it), or the recorded one. */
+    public String hostname() {
+        if (hostname == null) {
+            hostname = host.hostname();
+        }
+        return hostname;
+    }
+
+    private Map<String, String> serviceMap() {
+        if (services == null) {
+            servicesText = host.services();
+            services = Services.parse(servicesText);
+        }
+        return services;
+    }
+
+    /** The service name of {@code port}/{@code proto} from {@code /etc/services} (or the recorded copy), or null. */
+    public String serviceName(int port, String proto) {
+        return serviceMap().get(port + "/" + proto);
+    }
+
+    /**
+     * When the file at {@code path} (as {@code p} sees it: through its root when in a container) was
+     * created, epoch ns, or {@link Long#MIN_VALUE} when unknown.
+     */
+    public long fileBirthNanos(ProcessInfo p, String path) {
+        return host.birthTime(p.pid, !p.container.isHost(), path);
+    }
+
     /** The name of syscall {@code nr} on x86-64, or null. */
     public String syscallName(int nr) {
         return dev.vigil.capture.ebpf.Syscalls.name(nr);
@@ -204,9 +405,12 @@ public final class SyscallState implements AutoCloseable {
 
     /** Reads every process of /proc that is not known yet (with its fds). Known processes are kept. */
     public void rescan() {
+        if (isRestored()) {
+            return;
+        }
         refreshBootTime();
-        netSnapshots.clear();
-        for (int pid : proc.pids()) {
+        host.refresh();
+        for (int pid : host.pids()) {
             if (procs.get(pid) != null) {
                 continue;
             }
@@ -219,13 +423,13 @@ public final class SyscallState implements AutoCloseable {
     }
 
     private void refreshBootTime() {
-        long up = proc.uptimeNanos();
+        long up = host.uptimeNanos();
         bootEpochNanos = up < 0 ? 0 : clock.nowWallNanos() - up;
     }
 
     /** A process as /proc describes it now, or null when it is gone. */
     private ProcessInfo readProcess(int pid) {
-        ProcFs.Stat st = proc.stat(pid);
+        ProcFs.Stat st = host.stat(pid);
         if (st == null) {
             return null;
         }
@@ -236,17 +440,17 @@ public final class SyscallState implements AutoCloseable {
         p.vpgid = st.pgrp();
         p.tty = st.ttyNr();
         p.startNanos = bootEpochNanos == 0 ? 0 : bootEpochNanos + st.startTicks() * (1_000_000_000L / ProcFs.TICKS_PER_SECOND);
-        ProcFs.Status status = proc.status(pid);
+        ProcFs.Status status = host.status(pid);
         if (status != null) {
             applyStatus(p, status);
         }
-        p.setArgv(proc.cmdline(pid));
-        p.cwd = dirWithSlash(proc.cwd(pid));
-        p.netns = proc.nsInode(pid, "net");
-        int login = proc.loginuid(pid);
+        p.setArgv(host.cmdline(pid));
+        p.cwd = dirWithSlash(host.cwd(pid));
+        p.netns = host.nsInode(pid, Host.NS_NET);
+        int login = host.loginuid(pid);
         p.loginUid = login == ProcFs.UNREADABLE ? -1 : login;
-        p.pidnsInode = proc.nsInode(pid, "pid");
-        p.mntns = proc.nsInode(pid, "mnt");
+        p.pidnsInode = host.nsInode(pid, Host.NS_PID);
+        p.mntns = host.nsInode(pid, Host.NS_MNT);
         if (p.vpid == 1 && p.startNanos != 0 && p.pidnsInode != 0) {
             pidnsInitStart.put(p.pidnsInode, p.startNanos);
         }
@@ -281,7 +485,7 @@ public final class SyscallState implements AutoCloseable {
         p.exeFromMemfd = false;
         p.exeWritable = false;
         p.exeStatKnown = false;
-        String link = proc.exeLink(p.pid);
+        String link = host.exeLink(p.pid);
         if (link == null) {
             if (filenameFallback != null && !filenameFallback.isEmpty()) {
                 p.exepath = Paths2.resolve(p.cwd, filenameFallback);
@@ -298,50 +502,26 @@ public final class SyscallState implements AutoCloseable {
         } else {
             p.exepath = link;
         }
-        Path exe = proc.pidDir(p.pid).resolve("exe");
-        try {
-            Map<String, Object> a = Files.readAttributes(exe, "unix:ino,ctime,lastModifiedTime,mode,uid,gid");
-            p.exeIno = ((Number) a.get("ino")).longValue();
-            p.exeCtime = nanos((FileTime) a.get("ctime"));
-            p.exeMtime = nanos((FileTime) a.get("lastModifiedTime"));
-            int mode = (Integer) a.get("mode");
-            int owner = (Integer) a.get("uid");
-            int group = (Integer) a.get("gid");
-            p.exeWritable = p.uid == 0 || (owner == p.uid ? (mode & 0200) != 0
-                    : group == p.gid ? (mode & 020) != 0 : (mode & 02) != 0);
+        Host.ExeStat a = host.exeStat(p.pid);
+        if (a != null) {
+            p.exeIno = a.ino();
+            p.exeCtime = a.ctimeNanos();
+            p.exeMtime = a.mtimeNanos();
+            int mode = a.mode();
+            p.exeWritable = p.uid == 0 || (a.uid() == p.uid ? (mode & 0200) != 0
+                    : a.gid() == p.gid ? (mode & 020) != 0 : (mode & 02) != 0);
             p.exeStatKnown = true;
-        } catch (IOException | RuntimeException e) {
-            // the process is gone or the file is unreachable: leave the inode fields unknown
         }
+        // else the process is gone or the file is unreachable: leave the inode fields unknown
         if (!p.exeFromMemfd) {
-            MountTable.Layer layer = mountsOf(p).layerOf(p.exepath);
+            MountTable.Layer layer = host.exeLayer(p.pid, p.mntns, p.exepath);
             p.exeUpperLayer = layer == MountTable.Layer.UPPER;
             p.exeLowerLayer = layer == MountTable.Layer.LOWER;
         }
     }
 
-    private static long nanos(FileTime t) {
-        java.time.Instant i = t.toInstant();
-        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
-    }
-
-    private MountTable mountsOf(ProcessInfo p) {
-        long ns = p.mntns != 0 ? p.mntns : proc.nsInode(p.pid, "mnt");
-        long now = clock.nowMonoNanos();
-        CachedMounts c = ns == 0 ? null : mountsByNs.get(ns);
-        if (c == null || now - c.loadedMono() > 30_000_000_000L) {
-            MountTable t = MountTable.parse(ProcFs.readString(proc.pidDir(p.pid).resolve("mountinfo"), 4 * 1024 * 1024));
-            if (ns == 0) {
-                return t;
-            }
-            c = new CachedMounts(t, now);
-            mountsByNs.put(ns, c);
-        }
-        return c.table();
-    }
-
     private ContainerInfo containerOf(int pid, RawRecord r) {
-        String text = proc.cgroup(pid);
+        String text = host.cgroup(pid);
         CgroupContainers.Match m;
         if (text != null) {
             m = cgroupCache.get(text);
@@ -359,17 +539,8 @@ public final class SyscallState implements AutoCloseable {
 
     /** Reads the open fds of a process from /proc (sockets through its network namespace's tables). */
     private void scanFds(ProcessInfo p) {
-        Path dir = proc.pidDir(p.pid).resolve("fd");
-        List<Integer> nums = new ArrayList<>();
-        try (var ds = Files.newDirectoryStream(dir)) {
-            for (Path e : ds) {
-                try {
-                    nums.add(Integer.parseInt(e.getFileName().toString()));
-                } catch (NumberFormatException ignored) {
-                    // not an fd entry
-                }
-            }
-        } catch (IOException | SecurityException e) {
+        int[] nums = host.fds(p.pid);
+        if (nums == null) {
             return;
         }
         for (int fd : nums) {
@@ -382,18 +553,18 @@ public final class SyscallState implements AutoCloseable {
 
     /** An fd as /proc/<pid>/fd/<n> describes it, or null when it is not open. */
     private FdInfo fdFromProc(ProcessInfo p, int fd) {
-        String link = proc.fdLink(p.pid, fd);
-        if (link == null) {
+        Host.FdLink target = host.fd(p.pid, fd);
+        if (target == null) {
             return null;
         }
+        String link = target.link();
         if (link.startsWith("socket:[")) {
             long inode = inodeOf(link);
             FdInfo f = new FdInfo(fd, FdType.UNKNOWN);
             f.inode = inode;
-            NetSnapshot net = netSnapshot(p);
-            NetTables.Sock s = net == null ? null : net.socks().get(inode);
-            if (s != null) {
-                fillSocket(f, s, net.listeningPorts().contains(s.localPort()) && s.hasPeer(), false);
+            Host.SocketRow row = host.socketInTable(p.pid, p.netns, inode);
+            if (row != null) {
+                fillSocket(f, row.sock(), row.localPortListening() && row.sock().hasPeer(), false);
             }
             return f;
         }
@@ -415,8 +586,7 @@ public final class SyscallState implements AutoCloseable {
             return f;
         }
         if (path.startsWith("/")) {
-            boolean dir = Files.isDirectory(proc.pidDir(p.pid).resolve("fd").resolve(Integer.toString(fd)));
-            FdInfo f = new FdInfo(fd, dir ? FdType.DIRECTORY : FdType.FILE);
+            FdInfo f = new FdInfo(fd, target.directory() ? FdType.DIRECTORY : FdType.FILE);
             f.setName(path);
             return f;
         }
@@ -492,30 +662,18 @@ public final class SyscallState implements AutoCloseable {
         f.renderSocketName();
     }
 
-    private NetSnapshot netSnapshot(ProcessInfo p) {
-        long ns = p.netns != 0 ? p.netns : proc.nsInode(p.pid, "net");
-        long now = clock.nowMonoNanos();
-        NetSnapshot s = netSnapshots.get(ns);
-        if (s == null || now - s.loadedMono() > 1_000_000_000L) {
-            Map<Long, NetTables.Sock> socks = NetTables.readAll(proc.pidDir(p.pid).resolve("net"));
-            Set<Integer> listening = new HashSet<>();
-            for (NetTables.Sock k : socks.values()) {
-                if (!k.isUnix() && !k.hasPeer() && k.proto().equals("tcp")) {
-                    listening.add(k.localPort());
-                }
-            }
-            s = new NetSnapshot(socks, listening, now);
-            if (ns != 0) {
-                netSnapshots.put(ns, s);
-            }
-        }
-        return s;
-    }
-
     // ---------------------------------------------------------------- records
 
     /** Brings the state up to date with one record. Must be called before the record's event is built. */
     public void apply(RawRecord r) {
+        try {
+            applyRecord(r);
+        } finally {
+            host.recordApplied();
+        }
+    }
+
+    private void applyRecord(RawRecord r) {
         retirePrevious();
         records++;
         housekeeping(r.monotonicNanos());
@@ -545,31 +703,39 @@ public final class SyscallState implements AutoCloseable {
         if (pendingExit != null) {
             if (procs.get(pendingExit.pid) == pendingExit) {
                 procs.remove(pendingExit.pid);
+                host.forget(pendingExit.pid);
             }
             pendingExit = null;
         }
     }
 
     private void housekeeping(long mono) {
-        if (lastUserCheckMono == Long.MIN_VALUE || mono - lastUserCheckMono > UserDb.CHECK_INTERVAL_NANOS) {
+        if (lastUserCheckMono == Long.MIN_VALUE || mono - lastUserCheckMono > USER_CHECK_INTERVAL_NANOS) {
             lastUserCheckMono = mono;
-            hostUsers.refresh(clock.nowMonoNanos(), false);
+            long stamp = host.usersStamp();
+            if (stamp != hostUsersStamp) {
+                hostUsersStamp = stamp;
+                hostUsers = UserDb.of(host.users("", 0));
+            }
         }
         if (lastSweepMono == Long.MIN_VALUE) {
             lastSweepMono = mono;
         } else if (mono - lastSweepMono > SWEEP_INTERVAL_NANOS) {
             lastSweepMono = mono;
-            sweep();
+            sweep(mono);
         }
     }
 
     /** Forgets processes whose /proc entry is gone (their exit record was lost). */
-    private void sweep() {
-        long now = clock.nowWallNanos();
-        for (int pid : procs.keys()) {
+    private void sweep(long mono) {
+        long now = clock.toWallNanos(mono);
+        int[] pids = procs.keys();
+        java.util.Arrays.sort(pids);
+        for (int pid : pids) {
             ProcessInfo p = procs.get(pid);
-            if (p != current && now - p.startNanos > SWEEP_MIN_AGE_NANOS && !proc.exists(pid)) {
+            if (p != current && now - p.startNanos > SWEEP_MIN_AGE_NANOS && !host.exists(pid)) {
                 procs.remove(pid);
+                host.forget(pid);
             }
         }
     }
@@ -623,9 +789,9 @@ public final class SyscallState implements AutoCloseable {
             p.mntns = r.mntns();
         }
         if (p.cwd == null) {
-            p.cwd = dirWithSlash(proc.cwd(p.pid));
+            p.cwd = dirWithSlash(host.cwd(p.pid));
         }
-        ProcFs.Status status = proc.status(p.pid);
+        ProcFs.Status status = host.status(p.pid);
         if (status != null && (status.tgid() == p.pid || status.tgid() < 0)) {
             applyStatus(p, status);
             p.uid = r.uid();
@@ -633,7 +799,7 @@ public final class SyscallState implements AutoCloseable {
         } else {
             p.capsKnown = false;
         }
-        ProcFs.Stat st = proc.stat(p.pid);
+        ProcFs.Stat st = host.stat(p.pid);
         if (st != null) {
             p.tty = st.ttyNr();
             if (p.sid < 0) {
@@ -646,14 +812,14 @@ public final class SyscallState implements AutoCloseable {
         if (r.loginUid() >= 0) {
             p.loginUid = r.loginUid();
         } else {
-            int login = proc.loginuid(p.pid);
+            int login = host.loginuid(p.pid);
             if (login != ProcFs.UNREADABLE) {
                 p.loginUid = login;
             }
         }
         p.env = null;
         p.envLoaded = false;
-        long pidns = proc.nsInode(p.pid, "pid");
+        long pidns = host.nsInode(p.pid, Host.NS_PID);
         if (pidns != 0) {
             p.pidnsInode = pidns;
         }
@@ -839,14 +1005,14 @@ public final class SyscallState implements AutoCloseable {
             case "chdir" -> {
                 if (ret == 0) {
                     String path = r.path();
-                    p.cwd = dirWithSlash(path != null && !path.isEmpty() ? Paths2.resolve(cwd(p), path) : proc.cwd(p.pid));
+                    p.cwd = dirWithSlash(path != null && !path.isEmpty() ? Paths2.resolve(cwd(p), path) : host.cwd(p.pid));
                 }
             }
             case "fchdir" -> {
                 FdInfo d = fd(p, a0);
                 currentFd = d;
                 if (ret == 0) {
-                    p.cwd = dirWithSlash(d != null && d.type == FdType.DIRECTORY ? d.name : proc.cwd(p.pid));
+                    p.cwd = dirWithSlash(d != null && d.type == FdType.DIRECTORY ? d.name : host.cwd(p.pid));
                 }
             }
             case "setuid", "setreuid", "setresuid", "setgid", "setregid", "setresgid" -> {
@@ -987,13 +1153,13 @@ public final class SyscallState implements AutoCloseable {
             return;
         }
         if (f.inode == 0) {
-            String link = proc.fdLink(p.pid, f.num);
-            if (link == null || !link.startsWith("socket:[")) {
+            Host.FdLink link = host.fd(p.pid, f.num);
+            if (link == null || !link.link().startsWith("socket:[")) {
                 return;
             }
-            f.inode = inodeOf(link);
+            f.inode = inodeOf(link.link());
         }
-        NetTables.Sock s = NetTables.find(proc.pidDir(p.pid).resolve("net"), f.inode);
+        NetTables.Sock s = host.socketNow(p.pid, f.inode);
         if (s == null) {
             return;
         }
@@ -1015,7 +1181,7 @@ public final class SyscallState implements AutoCloseable {
     /** The working directory with a trailing slash (as libsinsp keeps it), read from /proc when not known yet. */
     public String cwd(ProcessInfo p) {
         if (p.cwd == null && !p.exited) {
-            p.cwd = dirWithSlash(proc.cwd(p.pid));
+            p.cwd = dirWithSlash(host.cwd(p.pid));
         }
         return p.cwd;
     }
@@ -1028,7 +1194,7 @@ public final class SyscallState implements AutoCloseable {
     public List<String> env(ProcessInfo p) {
         if (!p.envLoaded) {
             p.envLoaded = true;
-            List<String> e = proc.environ(p.pid, ENV_MAX_BYTES);
+            List<String> e = host.environ(p.pid);
             p.env = e.isEmpty() ? null : List.copyOf(e);
         }
         return p.env;
@@ -1051,7 +1217,7 @@ public final class SyscallState implements AutoCloseable {
     /** Re-reads the capability sets when a uid change made them stale or they were never read. */
     public boolean ensureCaps(ProcessInfo p) {
         if ((!p.capsKnown || p.capsStale) && !p.exited) {
-            ProcFs.Status s = proc.status(p.pid);
+            ProcFs.Status s = host.status(p.pid);
             if (s != null) {
                 p.setCaps(s.capInh(), s.capPrm(), s.capEff());
             } else {
@@ -1064,7 +1230,7 @@ public final class SyscallState implements AutoCloseable {
     /** The vpid, read from /proc for a child forked inside a pid namespace. -1 when unknown. */
     public int vpid(ProcessInfo p) {
         if (p.vpid < 0 && !p.exited) {
-            ProcFs.Status s = proc.status(p.pid);
+            ProcFs.Status s = host.status(p.pid);
             if (s != null && s.nsPid() > 0) {
                 p.vpid = s.nsPid();
                 if (s.nsPgid() > 0) {
@@ -1086,7 +1252,7 @@ public final class SyscallState implements AutoCloseable {
         }
         if (!p.ppidChecked && !p.exited) {
             p.ppidChecked = true;
-            ProcFs.Stat st = proc.stat(p.pid);
+            ProcFs.Stat st = host.stat(p.pid);
             if (st != null && st.ppid() != p.ppid) {
                 p.ppid = st.ppid();
                 p.ppidChecked = false;
@@ -1111,8 +1277,8 @@ public final class SyscallState implements AutoCloseable {
         }
         UserDb db = containerUsers.get(p.container);
         if (db == null) {
-            Path etc = proc.pidDir(p.pid).resolve("root").resolve("etc");
-            db = Files.isDirectory(etc, LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(etc) ? new UserDb(etc) : hostUsers;
+            Host.UserFiles files = host.users(p.container.fullId(), p.pid);
+            db = files != null ? UserDb.of(files) : hostUsers;
             containerUsers.put(p.container, db);
         }
         return db;

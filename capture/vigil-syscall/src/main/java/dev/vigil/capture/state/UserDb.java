@@ -1,56 +1,48 @@
 package dev.vigil.capture.state;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * User and group names from one {@code passwd}/{@code group} pair (the host's, or a container's
- * under {@code /proc/<pid>/root/etc}). Reloaded when either file's modification time or size
- * changes, checked at most once per {@link #CHECK_INTERVAL_NANOS}. Callers cache resolved names
- * against {@link #version()} so that the hot path does no map lookups.
+ * User and group names from the text of one {@code passwd}/{@code group} pair (the host's, or a
+ * container's under {@code /proc/<pid>/root/etc}). Immutable: when the files change, state
+ * tracking builds a new one. Every instance has its own {@link #version()}, so that callers can
+ * cache resolved names against it and the hot path does no map lookups.
  */
 final class UserDb {
-    static final long CHECK_INTERVAL_NANOS = 2_000_000_000L;
+    private static final AtomicInteger VERSIONS = new AtomicInteger();
 
     /** A passwd entry. */
     record User(int uid, String name, String home, String shell) {}
 
-    private final Path passwd;
-    private final Path group;
-    private Map<Integer, User> users = Map.of();
-    private Map<Integer, String> groups = Map.of();
-    private long stamp = Long.MIN_VALUE;
-    private long lastCheck = Long.MIN_VALUE;
-    private int version;
+    private final Map<Integer, User> users;
+    private final Map<Integer, String> groups;
+    private final int version = VERSIONS.incrementAndGet();
+    private final String passwdText;
+    private final String groupText;
 
-    UserDb(Path etc) {
-        this.passwd = etc.resolve("passwd");
-        this.group = etc.resolve("group");
-        refresh(System.nanoTime(), true);
+    UserDb(String passwd, String group) {
+        this.passwdText = passwd == null ? "" : passwd;
+        this.groupText = group == null ? "" : group;
+        this.users = parsePasswd(passwdText);
+        this.groups = parseGroup(groupText);
+    }
+
+    static UserDb of(Host.UserFiles files) {
+        return files == null ? new UserDb("", "") : new UserDb(files.passwd(), files.group());
     }
 
     int version() {
         return version;
     }
 
-    /** Reloads the files if they changed; cheap when called often. */
-    void refresh(long nowNanos, boolean force) {
-        if (!force && nowNanos - lastCheck < CHECK_INTERVAL_NANOS) {
-            return;
-        }
-        lastCheck = nowNanos;
-        long s = stampOf(passwd) * 31 + stampOf(group);
-        if (s == stamp && !force) {
-            return;
-        }
-        stamp = s;
-        users = parsePasswd(read(passwd));
-        groups = parseGroup(read(group));
-        version++;
+    String passwdText() {
+        return passwdText;
+    }
+
+    String groupText() {
+        return groupText;
     }
 
     User user(int uid) {
@@ -64,20 +56,6 @@ final class UserDb {
 
     String groupName(int gid) {
         return groups.get(gid);
-    }
-
-    private static long stampOf(Path p) {
-        try {
-            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-            return a.lastModifiedTime().toMillis() * 1_000_003L + a.size();
-        } catch (IOException | SecurityException e) {
-            return 0;
-        }
-    }
-
-    private static String read(Path p) {
-        String s = ProcFs.readString(p, 8 * 1024 * 1024);
-        return s == null ? "" : s;
     }
 
     static Map<Integer, User> parsePasswd(String text) {

@@ -13,5 +13,12 @@
  * upper layer when it exists under that mount's {@code upperdir}. This is what the kernel-side
  * check answers too (new and copied-up files live in the upper dir), but it is made when the exec
  * record is applied, so a file deleted in between reads as lower.
+ *
+ * <p>Everything state tracking reads from the machine goes through one package-private interface
+ * ({@code Host}). For capture files, a state can {@linkplain dev.vigil.capture.state.SyscallState#record
+ * record} every answer as a {@link dev.vigil.capture.state.HostFact}, export itself as a
+ * {@link dev.vigil.capture.state.StateSnapshot}, and be
+ * {@linkplain dev.vigil.capture.state.SyscallState.Builder#restore restored} from one. A restored state
+ * answers from recorded facts and never reads the machine it runs on.
  */
 package dev.vigil.capture.state;

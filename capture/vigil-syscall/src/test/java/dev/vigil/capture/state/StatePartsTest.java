@@ -109,15 +109,17 @@ class StatePartsTest {
     void usersAndGroupsReloadWhenTheFilesChange() throws Exception {
         Files.writeString(tmp.resolve("passwd"), "root:x:0:0:root:/root:/bin/bash\n");
         Files.writeString(tmp.resolve("group"), "root:x:0:\n");
-        UserDb db = new UserDb(tmp);
+        LiveHost host = new LiveHost(Path.of("/proc"), tmp);
+        long stamp = host.usersStamp();
+        UserDb db = UserDb.of(host.users("", 0));
         assertThat(db.userName(1000)).isNull();
-        int v = db.version();
         Files.writeString(tmp.resolve("passwd"), "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/sh\n");
-        db.refresh(System.nanoTime(), false);
-        db.refresh(System.nanoTime() + UserDb.CHECK_INTERVAL_NANOS + 1, false);
-        assertThat(db.userName(1000)).isEqualTo("alice");
-        assertThat(db.version()).isGreaterThan(v);
-        assertThat(db.groupName(0)).isEqualTo("root");
+        assertThat(host.usersStamp()).as("the stamp follows the files").isNotEqualTo(stamp);
+        UserDb reloaded = UserDb.of(host.users("", 0));
+        assertThat(reloaded.userName(1000)).isEqualTo("alice");
+        assertThat(reloaded.version()).isNotEqualTo(db.version());
+        assertThat(reloaded.groupName(0)).isEqualTo("root");
+        assertThat(reloaded.passwdText()).contains("alice:x:1000");
     }
 
     @Test

@@ -1,0 +1,133 @@
+package dev.vigil.capture.file;
+
+import dev.vigil.capture.ebpf.RawRecord;
+import dev.vigil.capture.ebpf.Syscalls;
+import dev.vigil.capture.state.SyscallState;
+import dev.vigil.capture.state.WallClock;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/** Test helpers: synthetic records of every kind and small capture files made of them. */
+final class CaptureFiles {
+    static final long WALL0 = 1_750_000_000_123_456_789L;
+    static final long MONO0 = 5_000_000_000L;
+    /** Pids above pid_max: /proc has nothing about them, every value comes from the records. */
+    static final int P1 = 4_100_101;
+    static final int P2 = 4_100_102;
+
+    private CaptureFiles() {}
+
+    static SyscallState syntheticState(Path etc) throws IOException {
+        Files.writeString(etc.resolve("passwd"), "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000:Alice:/home/alice:/bin/bash\n");
+        Files.writeString(etc.resolve("group"), "root:x:0:\nalice:x:1000:\n");
+        return SyscallState.builder().scanProc(false).etcDir(etc).metadataSources(List.of())
+                .clock(new WallClock(() -> WALL0, () -> MONO0)).build();
+    }
+
+    static RawRecord header(RawRecord.Kind kind, long mono, int pid, String comm) {
+        RawRecord r = new RawRecord();
+        r.setHeader(kind, mono, 4242, 0, pid, pid, 1, 1000, 1000, -1, comm);
+        return r;
+    }
+
+    /** One record of each kind (two CONNECTs for IPv4/IPv6, one for unix), with values that exercise the encoding. */
+    static List<RawRecord> everyKind() {
+        List<RawRecord> out = new ArrayList<>();
+        long t = MONO0 + 1_000;
+        RawRecord exec = header(RawRecord.Kind.EXEC, t, P1, "bash");
+        exec.setHeader(RawRecord.Kind.EXEC, t, 0x7fff_ffff_ffffL, 0, P1, P1, 1, 0, 0, Syscalls.number("execve"), "bash");
+        exec.setExec("/bin/bash", List.of("-bash", "", "é ü \u4e2d", "--x=1"), 77, 4026531841L, "libpod-2c4ab4b160998c13285b572c5ff0f202847745c931ca79ec43a9ffe72acbdb0e.scope", "machine.slice", 1000);
+        out.add(exec);
+        RawRecord fail = header(RawRecord.Kind.EXEC_FAIL, t += 10, P1, "bash");
+        fail.setHeader(RawRecord.Kind.EXEC_FAIL, t, 1, -2, P1, P1 + 7, 1, 0, 0, Syscalls.number("execveat"), "bash");
+        fail.setExec("/nope", List.of("nope"), -1, 0, "", "", -1);
+        out.add(fail);
+        RawRecord open = header(RawRecord.Kind.OPEN, t += 10, P1, "bash");
+        open.setHeader(RawRecord.Kind.OPEN, t, 1, 3, P1, P1, 1, 0, 0, Syscalls.number("openat"), "bash");
+        open.setOpen("relative/ü.txt", 0100 | 01, 0644, -100);
+        out.add(open);
+        RawRecord v4 = header(RawRecord.Kind.CONNECT, t += 10, P1, "curl");
+        v4.setHeader(RawRecord.Kind.CONNECT, t, 1, -115, P1, P1, 1, 0, 0, Syscalls.number("connect"), "curl");
+        v4.setConnect(5, 2, 443, new byte[] {93, (byte) 184, (byte) 216, 34}, "");
+        out.add(v4);
+        RawRecord v6 = header(RawRecord.Kind.CONNECT, t += 10, P1, "curl");
+        v6.setHeader(RawRecord.Kind.CONNECT, t, 1, 0, P1, P1, 1, 0, 0, Syscalls.number("connect"), "curl");
+        v6.setConnect(6, 10, 8080, HexFormat.of().parseHex("20010db8000000000000000000000001"), "");
+        out.add(v6);
+        RawRecord unix = header(RawRecord.Kind.CONNECT, t += 10, P1, "curl");
+        unix.setHeader(RawRecord.Kind.CONNECT, t, 1, 0, P1, P1, 1, 0, 0, Syscalls.number("connect"), "curl");
+        unix.setConnect(7, 1, 0, new byte[0], "@abstract");
+        out.add(unix);
+        RawRecord fork = header(RawRecord.Kind.FORK, t += 10, P1, "bash");
+        fork.setFork(P2, P2 + 1);
+        out.add(fork);
+        RawRecord generic = header(RawRecord.Kind.GENERIC, t += 10, P2, "bash");
+        generic.setHeader(RawRecord.Kind.GENERIC, t, 1, Long.MIN_VALUE, P2, P2, P1, 0, 0, Syscalls.number("setuid"), "bash");
+        long[] args = {0, -1, Long.MAX_VALUE, Long.MIN_VALUE, 0xffff_ffffL, 1L << 40};
+        for (int i = 0; i < 6; i++) {
+            generic.setArg(i, args[i]);
+        }
+        out.add(generic);
+        RawRecord exit = header(RawRecord.Kind.EXIT, t - 5, P2, "bash"); // an earlier time: deltas may be negative
+        exit.setExit(-9);
+        out.add(exit);
+        return out;
+    }
+
+    /** The fields of a record that its kind defines, as text. */
+    static String describe(RawRecord r) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(r.kind()).append(" t=").append(r.monotonicNanos()).append(" cg=").append(r.cgroupId()).append(" ret=").append(r.ret())
+                .append(" pid=").append(r.pid()).append(" tid=").append(r.tid()).append(" ppid=").append(r.ppid())
+                .append(" uid=").append(r.uid()).append(" gid=").append(r.gid()).append(" nr=").append(r.syscallNr())
+                .append(" comm=").append(r.comm());
+        switch (r.kind()) {
+            case EXEC, EXEC_FAIL -> sb.append(" file=").append(r.filename()).append(" argv=").append(r.argv()).append(" vpid=").append(r.vpid())
+                    .append(" mntns=").append(r.mntns()).append(" cg=").append(r.cgroupParent()).append('/').append(r.cgroupLeaf())
+                    .append(" login=").append(r.loginUid());
+            case OPEN -> sb.append(" path=").append(r.path()).append(" flags=").append(r.flags()).append(" mode=").append(r.mode())
+                    .append(" dirfd=").append(r.dirfd());
+            case CONNECT -> sb.append(" fd=").append(r.fd()).append(" family=").append(r.family()).append(" port=").append(r.port())
+                    .append(" addr=").append(HexFormat.of().formatHex(r.address())).append(" unix=").append(r.unixPath());
+            case EXIT -> sb.append(" code=").append(r.exitCode());
+            case FORK -> sb.append(" child=").append(r.childPid()).append('/').append(r.childTid());
+            case GENERIC -> {
+                for (int i = 0; i < 6; i++) {
+                    sb.append(" a").append(i).append('=').append(r.arg(i));
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    /** A capture file of {@link #everyKind()} records applied to a synthetic state. */
+    static byte[] sample(Path etc, boolean gzip) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (SyscallState state = syntheticState(etc); CaptureWriter w = new CaptureWriter(bytes, state, Map.of("test", "sample"), gzip)) {
+            for (RawRecord r : everyKind()) {
+                state.apply(r);
+                w.append(r);
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Reads every record of a capture as text; the reader's warning, if any, last. */
+    static List<String> readAll(CaptureReader in) throws IOException {
+        List<String> out = new ArrayList<>();
+        RawRecord r = new RawRecord();
+        while (in.next(r)) {
+            out.add(describe(r));
+        }
+        if (in.warning() != null) {
+            out.add("WARNING " + in.warning());
+        }
+        return out;
+    }
+}
