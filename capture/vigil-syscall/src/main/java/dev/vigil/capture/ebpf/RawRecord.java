@@ -230,6 +230,11 @@ public final class RawRecord {
         this.gid = gid;
         this.syscallNr = syscallNr;
         this.comm = comm;
+        if (kind == Kind.GENERIC) {
+            // as the decoder: a generic record carries no strings
+            this.path = "";
+            this.filename = "";
+        }
     }
 
     /** The part of an EXEC or EXEC_FAIL record after the header; argv is copied. */

@@ -215,6 +215,9 @@ final class RecordDecoder {
         for (int i = 0; i < 6; i++) {
             r.args[i] = i64(GENERIC_ARGS + 8 * i);
         }
+        // a generic record carries no strings: never let a consumer see the last open's path
+        r.path = "";
+        r.filename = "";
         return true;
     }
 

@@ -247,6 +247,12 @@ class RecordDecoderTest {
         assertThat(record.childPid()).isEqualTo(5000);
         assertThat(record.childTid()).isEqualTo(5001);
 
+        byte[] path = cstr("/etc/stale");
+        Rec open = new Rec(KIND_OPEN, OPEN_PATH + path.length).ret(3).nr(NR_OPENAT);
+        open.b.putShort(OPEN_PATH_LEN, (short) path.length).put(OPEN_PATH, path);
+        assertThat(decode(open.bytes())).isTrue();
+        assertThat(record.path()).isEqualTo("/etc/stale");
+
         Rec generic = new Rec(KIND_GENERIC, GENERIC_SIZE).nr(3).ret(0);
         for (int i = 0; i < 6; i++) {
             generic.b.putLong(GENERIC_ARGS + 8 * i, i == 5 ? -1L : 10L + i);
@@ -257,6 +263,8 @@ class RecordDecoderTest {
         assertThat(record.arg(0)).isEqualTo(10);
         assertThat(record.arg(4)).isEqualTo(14);
         assertThat(record.arg(5)).isEqualTo(-1);
+        assertThat(record.path()).as("no stale path from the previous open").isEmpty();
+        assertThat(record.filename()).isEmpty();
     }
 
     @Test
