@@ -29,6 +29,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link #stop()} (SIGTERM/SIGINT or the duration), closes the file cleanly and prints statistics.
  */
 final class CaptureAgent {
+    private ProbeConfig probeConfig = ProbeConfig.defaults();
+
+    /** Probe settings (ring buffer size); defaults otherwise. */
+    void probeConfig(ProbeConfig config) {
+        this.probeConfig = java.util.Objects.requireNonNull(config, "config");
+    }
+
     private static final long FLUSH_NANOS = 1_000_000_000L;
 
     private final RuleSet rules;
@@ -88,7 +95,7 @@ final class CaptureAgent {
         }
         long started = System.nanoTime();
         Set<Integer> nrs = LiveAgent.selection(rules);
-        try (Probe probe = Probe.open(ProbeConfig.defaults()); SyscallState state = SyscallState.bootstrap()) {
+        try (Probe probe = Probe.open(probeConfig); SyscallState state = SyscallState.bootstrap()) {
             probe.select(nrs, true, true, true);
             long records;
             long bytes;

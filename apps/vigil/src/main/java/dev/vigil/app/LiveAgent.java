@@ -31,6 +31,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * statistics.
  */
 final class LiveAgent {
+    private ProbeConfig probeConfig = ProbeConfig.defaults();
+
+    /** Probe settings (ring buffer size); defaults otherwise. */
+    void probeConfig(ProbeConfig config) {
+        this.probeConfig = java.util.Objects.requireNonNull(config, "config");
+    }
+
     /**
      * The probe does not wake the reader per record (that costs more than the record itself), so
      * the reader polls: this bounds the syscall-to-alert latency.
@@ -97,7 +104,7 @@ final class LiveAgent {
             return 3;
         }
         long started = System.nanoTime();
-        try (Probe probe = Probe.open(ProbeConfig.defaults()); SyscallState state = SyscallState.bootstrap()) {
+        try (Probe probe = Probe.open(probeConfig); SyscallState state = SyscallState.bootstrap()) {
             LiveEvent event = new LiveEvent(rules.slots(), state);
             Set<Integer> nrs = selection(rules);
             probe.select(nrs, true, true, true);

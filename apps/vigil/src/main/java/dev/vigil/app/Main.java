@@ -123,6 +123,8 @@ public final class Main implements Runnable {
         @Spec
         CommandLine.Model.CommandSpec spec;
         @Mixin
+        ProbeOptions probeOptions;
+        @Mixin
         RulesOptions rulesOptions;
         @Mixin
         SelectionOptions sel;
@@ -169,6 +171,7 @@ public final class Main implements Runnable {
                 return 0;
             }
             LiveAgent agent = new LiveAgent(rs, sel.matching, json, out, err, every);
+            agent.probeConfig(probeOptions.config());
             Thread hook = new Thread(() -> {
                 agent.stop();
                 try {
@@ -199,6 +202,8 @@ public final class Main implements Runnable {
         @Spec
         CommandLine.Model.CommandSpec spec;
         @Mixin
+        ProbeOptions probeOptions;
+        @Mixin
         RulesOptions rulesOptions;
         @Option(names = {"-w", "--write"}, paramLabel = "FILE", required = true,
                 description = "The capture file to write (replaced if it exists); gzip-compressed when it ends in .gz or with --gzip.")
@@ -224,6 +229,7 @@ public final class Main implements Runnable {
                     + " (bundled)" : String.join(",", rulesOptions.rules.stream().map(Path::toString).toList());
             boolean compress = gzip || file.getFileName().toString().endsWith(".gz");
             CaptureAgent agent = new CaptureAgent(rs, described, file, compress, err, every);
+            agent.probeConfig(probeOptions.config());
             Thread hook = new Thread(() -> {
                 agent.stop();
                 try {

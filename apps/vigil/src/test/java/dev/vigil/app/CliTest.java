@@ -149,6 +149,9 @@ class CliTest {
         Result badPriority = run("replay", "--priority", "loud", events.toString());
         assertThat(badPriority.code()).isEqualTo(2);
         assertThat(badPriority.err()).contains("unknown priority 'loud'", "Usage: vigil replay");
+        Result badRing = run("run", "--ring-buffer", "3MiB", "--duration", "1s");
+        assertThat(badRing.code()).isEqualTo(2);
+        assertThat(badRing.err()).contains("'--ring-buffer'", "power of two");
         Result missing = run("run", "--events", dir.resolve("none.jsonl").toString());
         assertThat(missing.code()).isEqualTo(2);
         assertThat(missing.err()).contains("cannot read events file");
