@@ -16,9 +16,10 @@
  * saved user registers (pt_regs di, si, dx, r10, r8, r9) and the number is in
  * orig_ax, so no enter/exit pairing is needed.
  *
- * Records of variable size (EXEC, EXEC_FAIL, OPEN) are assembled in a per-CPU
- * scratch buffer and copied with bpf_ringbuf_output; fixed-size records
- * (CONNECT, EXIT, FORK, GENERIC) are reserved in the ring and submitted.
+ * Records of variable size (EXEC, EXEC_FAIL, OPEN, GENERIC with paths) are
+ * assembled in a per-CPU scratch buffer and copied with bpf_ringbuf_output;
+ * fixed-size records (CONNECT, EXIT, FORK, GENERIC without paths) are
+ * reserved in the ring and submitted.
  * The layout is in probe.h.
  */
 #include "vmlinux.h"
@@ -38,6 +39,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define VG_O_CREAT 0100
 #define VG_O_TRUNC 01000
 #define VG_TS_COMPAT 0x0002 /* x86 thread_info.status: task is in an ia32 syscall */
+#define VG_OVERLAYFS_SUPER_MAGIC 0x794c7630
+#define VG_TMPFS_MAGIC 0x01021994
+#define VG_HUGETLBFS_MAGIC 0x958458f6
 
 /* Variable regions are written at offset "off & VG_OFF_MASK" with a length of
  * at most VG_RECORD_MAX - 1, so a scratch buffer twice that size can never be
@@ -96,6 +100,31 @@ struct kernfs_node___old {
 
 struct task_struct___audit {
 	kuid_t loginuid; /* only with CONFIG_AUDIT */
+} __attribute__((preserve_access_index));
+
+/* struct inode timestamps: split seconds/nanoseconds since 6.11, accessors
+ * around __i_ctime (6.6) and __i_mtime (6.7) before that, plain timespec64
+ * fields earlier. */
+struct inode___v611 {
+	time64_t i_mtime_sec;
+	time64_t i_ctime_sec;
+	u32 i_mtime_nsec;
+	u32 i_ctime_nsec;
+} __attribute__((preserve_access_index));
+
+struct inode___v67 {
+	struct timespec64 __i_mtime;
+	struct timespec64 __i_ctime;
+} __attribute__((preserve_access_index));
+
+struct inode___v66 {
+	struct timespec64 i_mtime;
+	struct timespec64 __i_ctime;
+} __attribute__((preserve_access_index));
+
+struct inode___old {
+	struct timespec64 i_mtime;
+	struct timespec64 i_ctime;
 } __attribute__((preserve_access_index));
 
 /* ---------------------------------------------------------------- helpers */
@@ -219,6 +248,74 @@ static __always_inline void fill_task_info(struct vg_exec *r, struct task_struct
 	r->loginuid = -1;
 	if (bpf_core_field_exists(struct task_struct___audit, loginuid))
 		r->loginuid = (__s32)BPF_CORE_READ((struct task_struct___audit *)task, loginuid.val);
+}
+
+static __always_inline __s64 ts_nanos(struct timespec64 *t)
+{
+	return BPF_CORE_READ(t, tv_sec) * 1000000000LL + BPF_CORE_READ(t, tv_nsec);
+}
+
+/* The new executable's inode (number, times, mode, owner, overlayfs layer,
+ * memfd) and the new credentials' capabilities, for an EXEC record. */
+static __always_inline void fill_exe_info(struct vg_exec *r, struct task_struct *task, struct linux_binprm *bprm)
+{
+	struct file *file = BPF_CORE_READ(bprm, file);
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	const struct cred *cred = BPF_CORE_READ(task, cred);
+	__u32 flags = 0;
+
+	__builtin_memset(&r->cap_inheritable, 0, sizeof(*r) - __builtin_offsetof(struct vg_exec, cap_inheritable));
+	if (cred && !bpf_core_read(&r->cap_inheritable, 8, &cred->cap_inheritable) &&
+	    !bpf_core_read(&r->cap_permitted, 8, &cred->cap_permitted) &&
+	    !bpf_core_read(&r->cap_effective, 8, &cred->cap_effective))
+		flags |= VG_CAPS_KNOWN;
+
+	if (inode) {
+		unsigned long magic = BPF_CORE_READ(inode, i_sb, s_magic);
+
+		flags |= VG_EXE_KNOWN;
+		r->exe_ino = BPF_CORE_READ(inode, i_ino);
+		r->exe_mode = BPF_CORE_READ(inode, i_mode);
+		r->exe_uid = BPF_CORE_READ(inode, i_uid.val);
+		r->exe_gid = BPF_CORE_READ(inode, i_gid.val);
+		if (bpf_core_field_exists(struct inode___v611, i_ctime_sec)) {
+			struct inode___v611 *in = (void *)inode;
+			r->exe_ctime = BPF_CORE_READ(in, i_ctime_sec) * 1000000000LL + BPF_CORE_READ(in, i_ctime_nsec);
+			r->exe_mtime = BPF_CORE_READ(in, i_mtime_sec) * 1000000000LL + BPF_CORE_READ(in, i_mtime_nsec);
+		} else if (bpf_core_field_exists(struct inode___v67, __i_mtime)) {
+			struct inode___v67 *in = (void *)inode;
+			r->exe_ctime = ts_nanos(&in->__i_ctime);
+			r->exe_mtime = ts_nanos(&in->__i_mtime);
+		} else if (bpf_core_field_exists(struct inode___v66, __i_ctime)) {
+			struct inode___v66 *in = (void *)inode;
+			r->exe_ctime = ts_nanos(&in->__i_ctime);
+			r->exe_mtime = ts_nanos(&in->i_mtime);
+		} else {
+			struct inode___old *in = (void *)inode;
+			r->exe_ctime = ts_nanos(&in->i_ctime);
+			r->exe_mtime = ts_nanos(&in->i_mtime);
+		}
+
+		if (magic == VG_OVERLAYFS_SUPER_MAGIC) {
+			/* struct ovl_inode (fs/overlayfs, often a module without BTF in
+			 * vmlinux) embeds the vfs inode and keeps __upperdentry right
+			 * after it: a copy in the upper layer has one. */
+			void *upper = NULL;
+
+			if (bpf_probe_read_kernel(&upper, sizeof(upper), (void *)inode + bpf_core_type_size(struct inode)))
+				count_read_error();
+			flags |= upper ? VG_EXE_UPPER : VG_EXE_LOWER;
+		} else if (magic == VG_TMPFS_MAGIC || magic == VG_HUGETLBFS_MAGIC) {
+			/* memfd_create names its file "memfd:<name>" on the internal shm mount */
+			char name[6] = {};
+			const unsigned char *dname = BPF_CORE_READ(file, f_path.dentry, d_name.name);
+
+			if (dname && !bpf_probe_read_kernel(name, sizeof(name), dname) && name[0] == 'm' && name[1] == 'e' &&
+			    name[2] == 'm' && name[3] == 'f' && name[4] == 'd' && name[5] == ':')
+				flags |= VG_EXE_MEMFD;
+		}
+	}
+	r->exe_flags = flags;
 }
 
 /* Appends the region of a kernel string at buf[off]; returns its length. */
@@ -365,7 +462,8 @@ static __always_inline void emit_exec_fail(struct task_struct *task, struct vg_s
 		return;
 	fill_hdr(&r->h, task, VG_KIND_EXEC_FAIL, nr, ret);
 	fill_task_info(r, task);
-	r->pad = 0;
+	r->exe_flags = 0; /* the caller's image is unchanged: no exe or credential facts */
+	__builtin_memset(&r->cap_inheritable, 0, sizeof(*r) - __builtin_offsetof(struct vg_exec, cap_inheritable));
 
 	n = bpf_probe_read_user_str(buf + off, VG_PATH_MAX, (const void *)ufilename);
 	if (n < 0) {
@@ -404,12 +502,96 @@ static __always_inline void emit_exec_fail(struct task_struct *task, struct vg_s
 	send_scratch(r, off, cfg);
 }
 
+/* Which arguments of a syscall are paths (libsinsp's path parameters):
+ * 1 + the argument index of path1 in bits 0-3, of path2 in bits 4-7; 0 = none. */
+static __always_inline int path_args(long nr)
+{
+	switch (nr) {
+	case 80:  /* chdir */
+	case 83:  /* mkdir */
+	case 84:  /* rmdir */
+	case 87:  /* unlink */
+	case 90:  /* chmod */
+	case 161: /* chroot */
+	case 166: /* umount2 */
+	case 319: /* memfd_create: the name */
+		return 1;
+	case 82:  /* rename */
+	case 86:  /* link */
+	case 88:  /* symlink: target, linkpath */
+	case 165: /* mount: dev, dir */
+		return 1 | 2 << 4;
+	case 258: /* mkdirat */
+	case 263: /* unlinkat */
+	case 268: /* fchmodat */
+		return 2;
+	case 264: /* renameat */
+	case 265: /* linkat */
+	case 316: /* renameat2 */
+		return 2 | 4 << 4;
+	case 266: /* symlinkat: target, linkpath */
+		return 1 | 3 << 4;
+	}
+	return 0;
+}
+
+static __always_inline __u64 arg_at(__u64 *args, int i)
+{
+	switch (i) {
+	case 0: return args[0];
+	case 1: return args[1];
+	case 2: return args[2];
+	case 3: return args[3];
+	case 4: return args[4];
+	case 5: return args[5];
+	}
+	return 0;
+}
+
+static __always_inline __u32 put_user_path(__u8 *buf, __u32 off, __u64 uptr)
+{
+	long n;
+
+	if (!uptr)
+		return 0;
+	n = bpf_probe_read_user_str(buf + (off & VG_OFF_MASK), VG_PATH_MAX, (const void *)uptr);
+	if (n < 0) {
+		count_read_error();
+		return 0;
+	}
+	return n;
+}
+
 static __always_inline void emit_generic(struct task_struct *task, struct vg_settings *cfg, long nr, long ret,
 					 __u64 *args)
 {
-	struct vg_generic *r = bpf_ringbuf_reserve(&vg_events, sizeof(*r), 0);
+	int paths = path_args(nr);
+	struct vg_generic *r;
+	__u32 off = sizeof(*r), n;
 	int i;
 
+	if (paths) {
+		__u8 *buf;
+
+		r = scratch();
+		if (!r)
+			return;
+		buf = (__u8 *)r;
+		fill_hdr(&r->h, task, VG_KIND_GENERIC, nr, ret);
+		for (i = 0; i < 6; i++)
+			r->args[i] = args[i];
+		r->pad = 0;
+		n = put_user_path(buf, off, arg_at(args, (paths & 15) - 1));
+		r->path1_len = n;
+		off += n;
+		n = (paths >> 4) ? put_user_path(buf, off, arg_at(args, (paths >> 4) - 1)) : 0;
+		r->path2_len = n;
+		off += n;
+		r->h.len = off;
+		send_scratch(r, off, cfg);
+		return;
+	}
+	r = bpf_ringbuf_reserve(&vg_events, sizeof(*r), 0);
 	if (!r) {
 		count_result(-1);
 		return;
@@ -418,6 +600,9 @@ static __always_inline void emit_generic(struct task_struct *task, struct vg_set
 	r->h.len = sizeof(*r);
 	for (i = 0; i < 6; i++)
 		r->args[i] = args[i];
+	r->path1_len = 0;
+	r->path2_len = 0;
+	r->pad = 0;
 	bpf_ringbuf_submit(r, wake_flags(cfg));
 	count_result(0);
 }
@@ -541,7 +726,7 @@ static __always_inline int on_exec(struct task_struct *task, struct linux_binprm
 	fill_hdr(&r->h, task, VG_KIND_EXEC, -1, 0);
 	fill_task_info(r, task);
 	r->argc = BPF_CORE_READ(bprm, argc);
-	r->pad = 0;
+	fill_exe_info(r, task, bprm);
 
 	n = put_kernel_str(buf, off, BPF_CORE_READ(bprm, filename), VG_PATH_MAX);
 	r->filename_len = n;

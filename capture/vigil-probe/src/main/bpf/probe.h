@@ -36,6 +36,16 @@
 /* vg_hdr.flags */
 #define VG_FLAG_ARGV_TRUNCATED 1 /* argv did not fit VG_ARGV_MAX (or VG_EXECFAIL_ARGS entries) */
 
+/* vg_exec.exe_flags: what the kernel knew about the new executable and
+ * credentials at exec time (EXEC only; EXEC_FAIL leaves them 0). Read in the
+ * kernel because a short-lived process is gone from /proc by the time user
+ * space looks. */
+#define VG_EXE_KNOWN  1  /* exe_ino, exe_ctime, exe_mtime, exe_mode, exe_uid, exe_gid are set */
+#define VG_EXE_UPPER  2  /* on overlayfs, in the upper (writable) layer */
+#define VG_EXE_LOWER  4  /* on overlayfs, only in a lower (image) layer */
+#define VG_EXE_MEMFD  8  /* an anonymous memfd (memfd_create), not a file on disk */
+#define VG_CAPS_KNOWN 16 /* cap_inheritable, cap_permitted, cap_effective are set */
+
 /* Size limits of the variable regions. All are powers of two: the programs
  * bound every variable length with "& (limit - 1)" for the verifier. */
 #define VG_PATH_MAX   512  /* open paths and exec filenames, NUL included */
@@ -105,19 +115,31 @@ struct vg_hdr {
  * arguments), cgroup leaf name and cgroup parent name. EXEC_FAIL leaves the
  * cgroup regions empty and takes filename/argv from the syscall's user
  * pointers, EXEC from bprm->filename and the new mm's argument area.
+ * The executable's inode and the new credentials follow the counts
+ * (valid as exe_flags says).
  */
 struct vg_exec {
-	struct vg_hdr h;     /*   0 */
-	__u64 mntns;         /*  72 mount namespace inode number */
-	__s32 vpid;          /*  80 tgid in the task's own pid namespace */
-	__s32 loginuid;      /*  84 audit login uid; -1 when unset or unknown */
-	__u32 argc;          /*  88 bprm->argc (EXEC) or entries read (EXEC_FAIL) */
-	__u16 filename_len;  /*  92 */
-	__u16 argv_len;      /*  94 */
-	__u16 cg_leaf_len;   /*  96 cgroup v2 leaf directory name (v1 cpu cgroup when v2 is root) */
-	__u16 cg_parent_len; /*  98 its parent directory name */
-	__u32 pad;           /* 100 */
-	__u8 data[];         /* 104 */
+	struct vg_hdr h;       /*   0 */
+	__u64 mntns;           /*  72 mount namespace inode number */
+	__s32 vpid;            /*  80 tgid in the task's own pid namespace */
+	__s32 loginuid;        /*  84 audit login uid; -1 when unset or unknown */
+	__u32 argc;            /*  88 bprm->argc (EXEC) or entries read (EXEC_FAIL) */
+	__u16 filename_len;    /*  92 */
+	__u16 argv_len;        /*  94 */
+	__u16 cg_leaf_len;     /*  96 cgroup v2 leaf directory name (v1 cpu cgroup when v2 is root) */
+	__u16 cg_parent_len;   /*  98 its parent directory name */
+	__u32 exe_flags;       /* 100 VG_EXE_* and VG_CAPS_KNOWN */
+	__u64 cap_inheritable; /* 104 capability masks of the new credentials */
+	__u64 cap_permitted;   /* 112 */
+	__u64 cap_effective;   /* 120 */
+	__u64 exe_ino;         /* 128 inode number of the executable */
+	__s64 exe_ctime;       /* 136 its ctime, nanoseconds since the epoch */
+	__s64 exe_mtime;       /* 144 its mtime, nanoseconds since the epoch */
+	__u32 exe_mode;        /* 152 its i_mode (type and permission bits) */
+	__u32 exe_uid;         /* 156 its owner (kernel uid) */
+	__u32 exe_gid;         /* 160 its group (kernel gid) */
+	__u32 pad;             /* 164 */
+	__u8 data[];           /* 168 */
 };
 
 /* OPEN: open(2), openat(2), openat2(2) and creat(2). vg_hdr.ret is the fd. */
@@ -157,10 +179,18 @@ struct vg_fork {
 	__u32 child_tid;  /* 76 child thread id */
 };                        /* 80 */
 
-/* GENERIC: any other selected syscall, with its six raw arguments. */
+/* GENERIC: any other selected syscall, with its six raw arguments. Syscalls
+ * with path arguments (link, symlink, rename, unlink, mkdir, chdir, mount,
+ * memfd_create's name, ... and their *at forms) also carry those strings,
+ * copied from user memory at exit: path1 then path2, each at most
+ * VG_PATH_MAX, lengths 0 when absent. */
 struct vg_generic {
-	struct vg_hdr h;  /*  0 */
-	__u64 args[6];    /* 72 */
-};                        /* 120 */
+	struct vg_hdr h;   /*   0 */
+	__u64 args[6];     /*  72 */
+	__u16 path1_len;   /* 120 */
+	__u16 path2_len;   /* 122 */
+	__u32 pad;         /* 124 */
+	__u8 data[];       /* 128 */
+};
 
 #endif /* VIGIL_PROBE_H */

@@ -560,6 +560,33 @@ class LiveEventTest {
     }
 
     @Test
+    void kernelExeFactsAndCapabilitiesHoldForAProcessAlreadyGoneFromProc() {
+        spawnTree();
+        // pids not in /proc (scanProc off, no such process): only the exec record knows the facts
+        int dropped = 4_100_021;
+        int fileless = 4_100_022;
+        apply(rec(Kind.FORK, SH).comm("sh").child(dropped));
+        apply(rec(Kind.EXEC, dropped).ppid(SH).comm("eg_dropped").filename("/tmp/eg_dropped").argv("/tmp/eg_dropped").uid(1, 1)
+                .exe(918273, 1_795_000_000_000_000_000L, 1_794_000_000_000_000_000L, 0100755, 0, 0, true, false, false)
+                .caps(0, 0x200002L, 0x200002L));
+        assertThat(v.get("proc.is_exe_upper_layer")).isEqualTo(true);
+        assertThat(v.get("proc.is_exe_writable")).as("mode 755 owned by root, run by uid 1").isEqualTo(false);
+        assertThat(v.get("evt.arg.flags")).isEqualTo("EXE_UPPER_LAYER");
+        assertThat(v.get("proc.exe_ino")).isEqualTo(918273L);
+        assertThat(v.get("proc.exe_ino.ctime")).isEqualTo(1_795_000_000_000_000_000L);
+        assertThat(v.get("proc.exe_ino.mtime")).isEqualTo(1_794_000_000_000_000_000L);
+        assertThat(v.get("thread.cap_effective")).isEqualTo("CAP_DAC_OVERRIDE CAP_SYS_ADMIN");
+
+        apply(rec(Kind.FORK, SH).comm("sh").child(fileless));
+        apply(rec(Kind.EXEC, fileless).ppid(SH).comm("3").filename("/dev/fd/3").argv("eg_memfd")
+                .exe(77, 1L, 1L, 0100777, 1000, 1000, false, false, true).caps(0, 0, 0));
+        assertThat(v.get("proc.is_exe_from_memfd")).isEqualTo(true);
+        assertThat(v.get("evt.arg.flags")).isEqualTo("EXE_WRITABLE|EXE_FROM_MEMFD");
+        assertThat(v.get("proc.is_exe_upper_layer")).isEqualTo(false);
+        assertThat(v.get("thread.cap_effective")).isEqualTo("");
+    }
+
+    @Test
     void execFailDoesNotChangeTheProcess() {
         spawnTree();
         apply(rec(Kind.EXEC_FAIL, CAT).nr(nr("execve")).filename("/nonexistent").ret(-2));

@@ -24,7 +24,7 @@ public final class RawRecord {
         EXIT,
         /** A new process or thread (sched_process_fork). */
         FORK,
-        /** Any other selected syscall at sys_exit: the raw arguments. */
+        /** Any other selected syscall at sys_exit: the raw arguments, and for path syscalls {@link #path()} and {@link #filename()}. */
         GENERIC
     }
 
@@ -48,6 +48,16 @@ public final class RawRecord {
     String cgroupLeaf = "";
     String cgroupParent = "";
     int loginUid = -1;
+    int exeFlags;
+    long capInheritable;
+    long capPermitted;
+    long capEffective;
+    long exeIno;
+    long exeCtime;
+    long exeMtime;
+    int exeMode;
+    int exeUid;
+    int exeGid;
 
     // OPEN
     String path = "";
@@ -153,6 +163,69 @@ public final class RawRecord {
         return loginUid;
     }
 
+    /** Facts the kernel read at exec (EXEC only): which of the exe and capability fields are valid, the exe's overlayfs layer, memfd. */
+    public boolean exeKnown() {
+        return (exeFlags & RecordLayout.EXE_KNOWN) != 0;
+    }
+
+    public boolean capsKnown() {
+        return (exeFlags & RecordLayout.CAPS_KNOWN) != 0;
+    }
+
+    public boolean exeUpperLayer() {
+        return (exeFlags & RecordLayout.EXE_UPPER) != 0;
+    }
+
+    public boolean exeLowerLayer() {
+        return (exeFlags & RecordLayout.EXE_LOWER) != 0;
+    }
+
+    public boolean exeFromMemfd() {
+        return (exeFlags & RecordLayout.EXE_MEMFD) != 0;
+    }
+
+    public long capInheritable() {
+        return capInheritable;
+    }
+
+    public long capPermitted() {
+        return capPermitted;
+    }
+
+    public long capEffective() {
+        return capEffective;
+    }
+
+    public long exeIno() {
+        return exeIno;
+    }
+
+    /** The executable's ctime, nanoseconds since the epoch. */
+    public long exeCtime() {
+        return exeCtime;
+    }
+
+    public long exeMtime() {
+        return exeMtime;
+    }
+
+    /** The executable's st_mode. */
+    public int exeMode() {
+        return exeMode;
+    }
+
+    public int exeUid() {
+        return exeUid;
+    }
+
+    public int exeGid() {
+        return exeGid;
+    }
+
+    /**
+     * OPEN: the path as passed. GENERIC: the first path argument of a path syscall (oldpath,
+     * target, the memfd name...), "" for other syscalls; the second one is {@link #filename()}.
+     */
     public String path() {
         return path;
     }
@@ -230,11 +303,7 @@ public final class RawRecord {
         this.gid = gid;
         this.syscallNr = syscallNr;
         this.comm = comm;
-        if (kind == Kind.GENERIC) {
-            // as the decoder: a generic record carries no strings
-            this.path = "";
-            this.filename = "";
-        }
+
     }
 
     /** The part of an EXEC or EXEC_FAIL record after the header; argv is copied. */
@@ -248,6 +317,32 @@ public final class RawRecord {
         this.cgroupLeaf = cgroupLeaf;
         this.cgroupParent = cgroupParent;
         this.loginUid = loginUid;
+    }
+
+    /** The executable and credential facts of an EXEC record, as the probe read them in the kernel. */
+    public void setExecFacts(int exeFlags, long capInheritable, long capPermitted, long capEffective, long exeIno,
+                             long exeCtime, long exeMtime, int exeMode, int exeUid, int exeGid) {
+        this.exeFlags = exeFlags;
+        this.capInheritable = capInheritable;
+        this.capPermitted = capPermitted;
+        this.capEffective = capEffective;
+        this.exeIno = exeIno;
+        this.exeCtime = exeCtime;
+        this.exeMtime = exeMtime;
+        this.exeMode = exeMode;
+        this.exeUid = exeUid;
+        this.exeGid = exeGid;
+    }
+
+    /** The path arguments of a GENERIC record (empty strings when the syscall has none). */
+    public void setGenericPaths(String path, String secondPath) {
+        this.path = path;
+        this.filename = secondPath;
+    }
+
+    /** The raw executable facts flags (known, memfd, upper/lower layer, caps known), for capture files. */
+    public int exeFlags() {
+        return exeFlags;
     }
 
     /** The part of an OPEN record after the header. */

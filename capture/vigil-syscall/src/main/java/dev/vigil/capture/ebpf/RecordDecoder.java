@@ -101,6 +101,16 @@ final class RecordDecoder {
         r.mntns = i64(EXEC_MNTNS);
         r.vpid = i32(EXEC_VPID);
         r.loginUid = i32(EXEC_LOGINUID);
+        r.exeFlags = i32(EXEC_EXE_FLAGS);
+        r.capInheritable = i64(EXEC_CAP_INHERITABLE);
+        r.capPermitted = i64(EXEC_CAP_PERMITTED);
+        r.capEffective = i64(EXEC_CAP_EFFECTIVE);
+        r.exeIno = i64(EXEC_EXE_INO);
+        r.exeCtime = i64(EXEC_EXE_CTIME);
+        r.exeMtime = i64(EXEC_EXE_MTIME);
+        r.exeMode = i32(EXEC_EXE_MODE);
+        r.exeUid = i32(EXEC_EXE_UID);
+        r.exeGid = i32(EXEC_EXE_GID);
         int filenameLen = u16(EXEC_FILENAME_LEN);
         int argvLen = u16(EXEC_ARGV_LEN);
         int leafLen = u16(EXEC_CG_LEAF_LEN);
@@ -215,9 +225,15 @@ final class RecordDecoder {
         for (int i = 0; i < 6; i++) {
             r.args[i] = i64(GENERIC_ARGS + 8 * i);
         }
-        // a generic record carries no strings: never let a consumer see the last open's path
-        r.path = "";
-        r.filename = "";
+        int path1 = u16(GENERIC_PATH1_LEN);
+        int path2 = u16(GENERIC_PATH2_LEN);
+        if (GENERIC_DATA + path1 + path2 > len) {
+            problem = "generic paths end at " + (GENERIC_DATA + path1 + path2) + ", record is " + len + " bytes";
+            return false;
+        }
+        // always set: a syscall without paths must not show the previous record's
+        r.path = string(GENERIC_DATA, path1);
+        r.filename = string(GENERIC_DATA + path1, path2);
         return true;
     }
 

@@ -25,6 +25,13 @@ final class RecordLayout {
 
     static final int FLAG_ARGV_TRUNCATED = 1;
 
+    // vg_exec.exe_flags
+    static final int EXE_KNOWN = 1;
+    static final int EXE_UPPER = 2;
+    static final int EXE_LOWER = 4;
+    static final int EXE_MEMFD = 8;
+    static final int CAPS_KNOWN = 16;
+
     // limits
     static final int PATH_MAX = 512;
     static final int ARGV_MAX = 2048;
@@ -91,9 +98,19 @@ final class RecordLayout {
     static final int EXEC_ARGV_LEN = 94;
     static final int EXEC_CG_LEAF_LEN = 96;
     static final int EXEC_CG_PARENT_LEN = 98;
-    static final int EXEC_PAD = 100;
-    static final int EXEC_DATA = 104;
-    static final int EXEC_SIZE = 104;
+    static final int EXEC_EXE_FLAGS = 100;
+    static final int EXEC_CAP_INHERITABLE = 104;
+    static final int EXEC_CAP_PERMITTED = 112;
+    static final int EXEC_CAP_EFFECTIVE = 120;
+    static final int EXEC_EXE_INO = 128;
+    static final int EXEC_EXE_CTIME = 136;
+    static final int EXEC_EXE_MTIME = 144;
+    static final int EXEC_EXE_MODE = 152;
+    static final int EXEC_EXE_UID = 156;
+    static final int EXEC_EXE_GID = 160;
+    static final int EXEC_PAD = 164;
+    static final int EXEC_DATA = 168;
+    static final int EXEC_SIZE = 168;
 
     // struct vg_open
     static final int OPEN_FLAGS = 72;
@@ -126,7 +143,11 @@ final class RecordLayout {
 
     // struct vg_generic
     static final int GENERIC_ARGS = 72;
-    static final int GENERIC_SIZE = 120;
+    static final int GENERIC_PATH1_LEN = 120;
+    static final int GENERIC_PATH2_LEN = 122;
+    static final int GENERIC_PAD = 124;
+    static final int GENERIC_DATA = 128;
+    static final int GENERIC_SIZE = 128;
 
     static final int AF_UNIX = 1;
     static final int AF_INET = 2;
@@ -143,6 +164,11 @@ final class RecordLayout {
         def(m, "VG_KIND_FORK", KIND_FORK);
         def(m, "VG_KIND_GENERIC", KIND_GENERIC);
         def(m, "VG_FLAG_ARGV_TRUNCATED", FLAG_ARGV_TRUNCATED);
+        def(m, "VG_EXE_KNOWN", EXE_KNOWN);
+        def(m, "VG_EXE_UPPER", EXE_UPPER);
+        def(m, "VG_EXE_LOWER", EXE_LOWER);
+        def(m, "VG_EXE_MEMFD", EXE_MEMFD);
+        def(m, "VG_CAPS_KNOWN", CAPS_KNOWN);
         def(m, "VG_PATH_MAX", PATH_MAX);
         def(m, "VG_ARGV_MAX", ARGV_MAX);
         def(m, "VG_ARG_MAX", ARG_MAX);
@@ -199,6 +225,16 @@ final class RecordLayout {
         field(m, "vg_exec", "argv_len", EXEC_ARGV_LEN);
         field(m, "vg_exec", "cg_leaf_len", EXEC_CG_LEAF_LEN);
         field(m, "vg_exec", "cg_parent_len", EXEC_CG_PARENT_LEN);
+        field(m, "vg_exec", "exe_flags", EXEC_EXE_FLAGS);
+        field(m, "vg_exec", "cap_inheritable", EXEC_CAP_INHERITABLE);
+        field(m, "vg_exec", "cap_permitted", EXEC_CAP_PERMITTED);
+        field(m, "vg_exec", "cap_effective", EXEC_CAP_EFFECTIVE);
+        field(m, "vg_exec", "exe_ino", EXEC_EXE_INO);
+        field(m, "vg_exec", "exe_ctime", EXEC_EXE_CTIME);
+        field(m, "vg_exec", "exe_mtime", EXEC_EXE_MTIME);
+        field(m, "vg_exec", "exe_mode", EXEC_EXE_MODE);
+        field(m, "vg_exec", "exe_uid", EXEC_EXE_UID);
+        field(m, "vg_exec", "exe_gid", EXEC_EXE_GID);
         field(m, "vg_exec", "pad", EXEC_PAD);
         field(m, "vg_exec", "data", EXEC_DATA);
         size(m, "vg_exec", EXEC_SIZE);
@@ -234,6 +270,10 @@ final class RecordLayout {
 
         field(m, "vg_generic", "h", 0);
         field(m, "vg_generic", "args", GENERIC_ARGS);
+        field(m, "vg_generic", "path1_len", GENERIC_PATH1_LEN);
+        field(m, "vg_generic", "path2_len", GENERIC_PATH2_LEN);
+        field(m, "vg_generic", "pad", GENERIC_PAD);
+        field(m, "vg_generic", "data", GENERIC_DATA);
         size(m, "vg_generic", GENERIC_SIZE);
         return Collections.unmodifiableMap(m);
     }

@@ -496,6 +496,7 @@ public final class CaptureReader implements Closeable {
                 String parent = c.str();
                 int login = c.sint();
                 r.setExec(filename, argv, vpid, mntns, leaf, parent, login);
+                r.setExecFacts(c.sint(), c.svar(), c.svar(), c.svar(), c.svar(), c.svar(), c.svar(), c.sint(), c.sint(), c.sint());
             }
             case OPEN -> {
                 String path = c.str();
@@ -514,6 +515,7 @@ public final class CaptureReader implements Closeable {
                 for (int i = 0; i < 6; i++) {
                     r.setArg(i, c.svar());
                 }
+                r.setGenericPaths(c.str(), c.str());
             }
         }
         r.setHeader(kind, mono, cgroup, ret, pid, tid, ppid, uid, gid, nr, comm);

@@ -298,6 +298,16 @@ public final class CaptureWriter implements Closeable {
                 p.str(r.cgroupLeaf());
                 p.str(r.cgroupParent());
                 p.svar(r.loginUid());
+                p.svar(r.exeFlags());
+                p.svar(r.capInheritable());
+                p.svar(r.capPermitted());
+                p.svar(r.capEffective());
+                p.svar(r.exeIno());
+                p.svar(r.exeCtime());
+                p.svar(r.exeMtime());
+                p.svar(r.exeMode());
+                p.svar(r.exeUid());
+                p.svar(r.exeGid());
             }
             case OPEN -> {
                 p.str(r.path());
@@ -321,6 +331,8 @@ public final class CaptureWriter implements Closeable {
                 for (int i = 0; i < 6; i++) {
                     p.svar(r.arg(i));
                 }
+                p.str(r.path());
+                p.str(r.filename());
             }
         }
         entry(r.kind().ordinal() + 1);

@@ -455,7 +455,7 @@ public final class SyscallState implements AutoCloseable {
             pidnsInitStart.put(p.pidnsInode, p.startNanos);
         }
         p.container = containerOf(pid, null);
-        readExe(p, null);
+        readExe(p, null, null);
         return p;
     }
 
@@ -478,8 +478,11 @@ public final class SyscallState implements AutoCloseable {
         p.setCaps(s.capInh(), s.capPrm(), s.capEff());
     }
 
-    /** Exe path, memfd and overlay-layer flags, and the executable's inode times. */
-    private void readExe(ProcessInfo p, String filenameFallback) {
+    /**
+     * Exe path, memfd and overlay-layer flags, and the executable's inode times. The exec record's
+     * kernel facts win over /proc, which a short-lived process has already left.
+     */
+    private void readExe(ProcessInfo p, String filenameFallback, RawRecord exec) {
         p.exeUpperLayer = false;
         p.exeLowerLayer = false;
         p.exeFromMemfd = false;
@@ -491,6 +494,7 @@ public final class SyscallState implements AutoCloseable {
                 p.exepath = Paths2.resolve(p.cwd, filenameFallback);
                 p.exeFromMemfd = filenameFallback.startsWith("/memfd:") || filenameFallback.startsWith("memfd:");
             }
+            applyKernelExe(p, exec);
             return;
         }
         if (link.endsWith(" (deleted)")) {
@@ -513,11 +517,30 @@ public final class SyscallState implements AutoCloseable {
             p.exeStatKnown = true;
         }
         // else the process is gone or the file is unreachable: leave the inode fields unknown
-        if (!p.exeFromMemfd) {
+        if (exec != null && exec.exeKnown()) {
+            applyKernelExe(p, exec);
+        } else if (!p.exeFromMemfd) {
             MountTable.Layer layer = host.exeLayer(p.pid, p.mntns, p.exepath);
             p.exeUpperLayer = layer == MountTable.Layer.UPPER;
             p.exeLowerLayer = layer == MountTable.Layer.LOWER;
         }
+    }
+
+    /** The executable's facts as the probe read them at exec, when it could. */
+    private static void applyKernelExe(ProcessInfo p, RawRecord exec) {
+        if (exec == null || !exec.exeKnown()) {
+            return;
+        }
+        p.exeIno = exec.exeIno();
+        p.exeCtime = exec.exeCtime();
+        p.exeMtime = exec.exeMtime();
+        int mode = exec.exeMode();
+        p.exeWritable = p.uid == 0 || (exec.exeUid() == p.uid ? (mode & 0200) != 0
+                : exec.exeGid() == p.gid ? (mode & 020) != 0 : (mode & 02) != 0);
+        p.exeStatKnown = true;
+        p.exeFromMemfd = exec.exeFromMemfd();
+        p.exeUpperLayer = exec.exeUpperLayer();
+        p.exeLowerLayer = exec.exeLowerLayer();
     }
 
     private ContainerInfo containerOf(int pid, RawRecord r) {
@@ -794,10 +817,14 @@ public final class SyscallState implements AutoCloseable {
         ProcFs.Status status = host.status(p.pid);
         if (status != null && (status.tgid() == p.pid || status.tgid() < 0)) {
             applyStatus(p, status);
-            p.uid = r.uid();
-            p.gid = r.gid();
         } else {
             p.capsKnown = false;
+        }
+        p.uid = r.uid();
+        p.gid = r.gid();
+        if (r.capsKnown()) {
+            // the credentials of the new image, read in the kernel (the process may be gone from /proc)
+            p.setCaps(r.capInheritable(), r.capPermitted(), r.capEffective());
         }
         ProcFs.Stat st = host.stat(p.pid);
         if (st != null) {
@@ -827,7 +854,7 @@ public final class SyscallState implements AutoCloseable {
             pidnsInitStart.putIfAbsent(p.pidnsInode, p.startNanos);
         }
         p.container = containerOf(p.pid, r);
-        readExe(p, r.filename());
+        readExe(p, r.filename(), r);
         // close-on-exec descriptors disappear with the exec
         for (int fd : p.fds.fds()) {
             FdInfo f = p.fds.get(fd);

@@ -132,6 +132,71 @@ class RecordDecoderTest {
     }
 
     @Test
+    void execCarriesTheKernelsExeAndCredentialFacts() {
+        byte[] bytes = exec(KIND_EXEC, cstr("/tmp/eg_dropped"), cstr("/tmp/eg_dropped"), cstr(""), cstr(""));
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(EXEC_EXE_FLAGS, EXE_KNOWN | EXE_UPPER | CAPS_KNOWN);
+        b.putLong(EXEC_CAP_INHERITABLE, 0x1L);
+        b.putLong(EXEC_CAP_PERMITTED, 0x200002L);
+        b.putLong(EXEC_CAP_EFFECTIVE, 0x1fffeffffffL);
+        b.putLong(EXEC_EXE_INO, 918273L);
+        b.putLong(EXEC_EXE_CTIME, 1_795_000_000_123_456_789L);
+        b.putLong(EXEC_EXE_MTIME, 1_795_000_000_000_000_001L);
+        b.putInt(EXEC_EXE_MODE, 0100755);
+        b.putInt(EXEC_EXE_UID, 0);
+        b.putInt(EXEC_EXE_GID, 1);
+        assertThat(decode(bytes)).isTrue();
+        assertThat(record.exeKnown()).isTrue();
+        assertThat(record.capsKnown()).isTrue();
+        assertThat(record.exeUpperLayer()).isTrue();
+        assertThat(record.exeLowerLayer()).isFalse();
+        assertThat(record.exeFromMemfd()).isFalse();
+        assertThat(record.capInheritable()).isEqualTo(1L);
+        assertThat(record.capPermitted()).isEqualTo(0x200002L);
+        assertThat(record.capEffective()).isEqualTo(0x1fffeffffffL);
+        assertThat(record.exeIno()).isEqualTo(918273L);
+        assertThat(record.exeCtime()).isEqualTo(1_795_000_000_123_456_789L);
+        assertThat(record.exeMtime()).isEqualTo(1_795_000_000_000_000_001L);
+        assertThat(record.exeMode()).isEqualTo(0100755);
+        assertThat(record.exeGid()).isEqualTo(1);
+        assertThat(record.filename()).isEqualTo("/tmp/eg_dropped");
+
+        byte[] failed = exec(KIND_EXEC_FAIL, cstr("/nope"), cstr("/nope"), new byte[0], new byte[0]);
+        assertThat(decode(failed)).isTrue();
+        assertThat(record.exeKnown()).as("a failed exec carries no exe facts").isFalse();
+        assertThat(record.capsKnown()).isFalse();
+    }
+
+    @Test
+    void genericPathSyscallsCarryTheirPathsAndOthersClearThem() {
+        byte[] oldpath = cstr("/etc/shadow");
+        byte[] newpath = cstr("/root/eg_hardlink");
+        Rec link = new Rec(KIND_GENERIC, GENERIC_DATA + oldpath.length + newpath.length).nr(265).ret(0);
+        link.b.putShort(GENERIC_PATH1_LEN, (short) oldpath.length).putShort(GENERIC_PATH2_LEN, (short) newpath.length);
+        link.b.put(GENERIC_DATA, oldpath).put(GENERIC_DATA + oldpath.length, newpath);
+        assertThat(decode(link.bytes())).isTrue();
+        assertThat(record.kind()).isEqualTo(RawRecord.Kind.GENERIC);
+        assertThat(record.path()).isEqualTo("/etc/shadow");
+        assertThat(record.filename()).isEqualTo("/root/eg_hardlink");
+
+        byte[] name = cstr("eg_memfd");
+        Rec memfd = new Rec(KIND_GENERIC, GENERIC_DATA + name.length).nr(319).ret(3);
+        memfd.b.putShort(GENERIC_PATH1_LEN, (short) name.length).put(GENERIC_DATA, name);
+        assertThat(decode(memfd.bytes())).isTrue();
+        assertThat(record.path()).isEqualTo("eg_memfd");
+        assertThat(record.filename()).as("no second path").isEmpty();
+
+        assertThat(decode(new Rec(KIND_GENERIC, GENERIC_SIZE).nr(33).ret(1).bytes())).isTrue();
+        assertThat(record.path()).as("a syscall without paths shows none, not the previous record's").isEmpty();
+        assertThat(record.filename()).isEmpty();
+
+        Rec lying = new Rec(KIND_GENERIC, GENERIC_SIZE + 4).nr(86);
+        lying.b.putShort(GENERIC_PATH1_LEN, (short) 40);
+        assertThat(decode(lying.bytes())).isFalse();
+        assertThat(decoder.problem()).contains("generic paths end at");
+    }
+
+    @Test
     void execFailAndEmptyRegions() {
         byte[] bytes = exec(KIND_EXEC_FAIL, cstr("/nonexistent/tool"), cstr("tool"), new byte[0], new byte[0]);
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putLong(HDR_RET, -2).putInt(HDR_SYSCALL_NR, NR_EXECVE);

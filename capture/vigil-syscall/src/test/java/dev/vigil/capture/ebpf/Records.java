@@ -141,6 +141,28 @@ public final class Records {
         return this;
     }
 
+    /** Kernel exe facts of an EXEC record: inode, times, mode, owner, and the layer/memfd flags. */
+    public Records exe(long ino, long ctime, long mtime, int mode, int uid, int gid, boolean upper, boolean lower, boolean memfd) {
+        r.exeFlags |= RecordLayout.EXE_KNOWN | (upper ? RecordLayout.EXE_UPPER : 0) | (lower ? RecordLayout.EXE_LOWER : 0)
+                | (memfd ? RecordLayout.EXE_MEMFD : 0);
+        r.exeIno = ino;
+        r.exeCtime = ctime;
+        r.exeMtime = mtime;
+        r.exeMode = mode;
+        r.exeUid = uid;
+        r.exeGid = gid;
+        return this;
+    }
+
+    /** Capability masks of an EXEC record's new credentials. */
+    public Records caps(long inheritable, long permitted, long effective) {
+        r.exeFlags |= RecordLayout.CAPS_KNOWN;
+        r.capInheritable = inheritable;
+        r.capPermitted = permitted;
+        r.capEffective = effective;
+        return this;
+    }
+
     public RawRecord build() {
         return r;
     }
