@@ -43,6 +43,7 @@ final class CaptureFiles {
         RawRecord exec = header(RawRecord.Kind.EXEC, t, P1, "bash");
         exec.setHeader(RawRecord.Kind.EXEC, t, 0x7fff_ffff_ffffL, 0, P1, P1, 1, 0, 0, Syscalls.number("execve"), "bash");
         exec.setExec("/bin/bash", List.of("-bash", "", "é ü \u4e2d", "--x=1"), 77, 4026531841L, "libpod-2c4ab4b160998c13285b572c5ff0f202847745c931ca79ec43a9ffe72acbdb0e.scope", "machine.slice", 1000);
+        exec.setExecFacts(0b10111, 0, 0x1ff_ffff_ffffL, 0x1ff_ffff_ffffL, 1234567, 1_700_000_000_123_456_789L, 1_600_000_000_000_000_001L, 0100755, 0, 0);
         out.add(exec);
         RawRecord fail = header(RawRecord.Kind.EXEC_FAIL, t += 10, P1, "bash");
         fail.setHeader(RawRecord.Kind.EXEC_FAIL, t, 1, -2, P1, P1 + 7, 1, 0, 0, Syscalls.number("execveat"), "bash");
@@ -74,6 +75,11 @@ final class CaptureFiles {
             generic.setArg(i, args[i]);
         }
         out.add(generic);
+        RawRecord rename = header(RawRecord.Kind.GENERIC, t += 10, P2, "mv");
+        rename.setHeader(RawRecord.Kind.GENERIC, t, 1, 0, P2, P2, P1, 0, 0, Syscalls.number("renameat2"), "mv");
+        rename.setArg(0, -100);
+        rename.setGenericPaths("old name.txt", "/tmp/new-ü");
+        out.add(rename);
         RawRecord exit = header(RawRecord.Kind.EXIT, t - 5, P2, "bash"); // an earlier time: deltas may be negative
         exit.setExit(-9);
         out.add(exit);
@@ -90,7 +96,10 @@ final class CaptureFiles {
         switch (r.kind()) {
             case EXEC, EXEC_FAIL -> sb.append(" file=").append(r.filename()).append(" argv=").append(r.argv()).append(" vpid=").append(r.vpid())
                     .append(" mntns=").append(r.mntns()).append(" cg=").append(r.cgroupParent()).append('/').append(r.cgroupLeaf())
-                    .append(" login=").append(r.loginUid());
+                    .append(" login=").append(r.loginUid()).append(" exeflags=").append(r.exeFlags()).append(" caps=")
+                    .append(r.capInheritable()).append('/').append(r.capPermitted()).append('/').append(r.capEffective())
+                    .append(" ino=").append(r.exeIno()).append(" ctime=").append(r.exeCtime()).append(" mtime=").append(r.exeMtime())
+                    .append(" mode=").append(r.exeMode()).append(" owner=").append(r.exeUid()).append(':').append(r.exeGid());
             case OPEN -> sb.append(" path=").append(r.path()).append(" flags=").append(r.flags()).append(" mode=").append(r.mode())
                     .append(" dirfd=").append(r.dirfd());
             case CONNECT -> sb.append(" fd=").append(r.fd()).append(" family=").append(r.family()).append(" port=").append(r.port())
@@ -101,6 +110,7 @@ final class CaptureFiles {
                 for (int i = 0; i < 6; i++) {
                     sb.append(" a").append(i).append('=').append(r.arg(i));
                 }
+                sb.append(" paths=").append(r.path()).append('|').append(r.filename());
             }
         }
         return sb.toString();
