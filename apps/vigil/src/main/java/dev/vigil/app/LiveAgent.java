@@ -44,6 +44,9 @@ final class LiveAgent {
      */
     static final int POLL_MILLIS = 4;
 
+    /** Fields whose values are domain names resolved in the background (Falco's DNS cache). */
+    static final java.util.List<String> DOMAIN_NAME_FIELDS = java.util.List.of("fd.sip.name", "fd.cip.name", "fd.lip.name", "fd.rip.name");
+
     private final RuleSet rules;
     private final RuleMatching matching;
     private final boolean json;
@@ -106,6 +109,10 @@ final class LiveAgent {
         long started = System.nanoTime();
         try (Probe probe = Probe.open(probeConfig); SyscallState state = SyscallState.bootstrap()) {
             LiveEvent event = new LiveEvent(rules.slots(), state);
+            // fd.*.name fields answer from resolved domain names: resolve the names the rules use ahead of time
+            for (String field : DOMAIN_NAME_FIELDS) {
+                rules.literalsComparedWith(field).forEach(state.domainNames()::watch);
+            }
             Set<Integer> nrs = selection(rules);
             probe.select(nrs, true, true, true);
             err.printf("vigil: capturing %d syscalls for %d running rules (started in %d ms)%n", nrs.size(),

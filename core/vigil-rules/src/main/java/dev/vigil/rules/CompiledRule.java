@@ -14,6 +14,7 @@ import java.util.Set;
  * @param order the rule's position (first definition across all files); evaluation follows it
  * @param eventTypes codes of the event types it can match (syscall rules), or null for other sources
  * @param expandedCondition the condition with lists, macros and exceptions resolved, in canonical form
+ * @param literals the literal values each field (canonical spelling) is compared with in the condition
  */
 public record CompiledRule(
         int order,
@@ -30,9 +31,11 @@ public record CompiledRule(
         String expandedCondition,
         Set<String> exceptionFields,
         boolean capture,
-        long captureDurationMillis) {
+        long captureDurationMillis,
+        java.util.Map<String, Set<String>> literals) {
     public CompiledRule {
         tags = List.copyOf(tags);
         exceptionFields = Set.copyOf(exceptionFields);
+        literals = java.util.Map.copyOf(literals);
     }
 }

@@ -80,6 +80,18 @@ public final class RuleSet {
         return slots;
     }
 
+    /** The literal values running rules compare {@code field} (canonical spelling) with, e.g. domain names for {@code fd.sip.name}. */
+    public java.util.Set<String> literalsComparedWith(String field) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (CompiledRule r : running) {
+            java.util.Set<String> v = r.literals().get(field);
+            if (v != null) {
+                out.addAll(v);
+            }
+        }
+        return out;
+    }
+
     /** Codes of the event types some running syscall rule can match (what capture must deliver). */
     public BitSet interestingEventTypes() {
         return (BitSet) interestingTypes.clone();

@@ -7,6 +7,15 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** The upstream Falco rule files load unchanged, with zero errors. */
 class UpstreamRulesTest {
+    /** Capture resolves ahead of time the domain names rules compare fd.sip.name with. */
+    @org.junit.jupiter.api.Test
+    void exposesTheDomainNamesRulesCompareWith() {
+        RuleSet rs = Fixtures.load("upstream/falco_rules.yaml").ruleSet(RuleSelection.all());
+        assertThat(rs.literalsComparedWith("fd.sip.name")).isNotEmpty().allMatch(n -> n.contains("."));
+        assertThat(rs.literalsComparedWith("evt.type")).contains("execve", "openat");
+        assertThat(rs.literalsComparedWith("no.such.field")).isEmpty();
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "upstream/falco_rules.yaml|",

@@ -48,12 +48,18 @@ public final class FilterCompiler {
     private final boolean checkEventTypes;
     private final List<Warning> warnings = new ArrayList<>();
     private final Set<String> fieldsUsed = new LinkedHashSet<>();
+    private final java.util.Map<String, Set<String>> literals = new java.util.LinkedHashMap<>();
 
     /** A non-fatal finding: a Falco warning code, a message and an offset in the condition. */
     public record Warning(String code, String message, int offset) {}
 
-    /** The result of compiling one condition. */
-    public record Compiled(Filter filter, List<Warning> warnings, Set<String> fieldsUsed) {}
+    /**
+     * The result of compiling one condition.
+     *
+     * @param literals for every field compared with literal values, those values (e.g. the domain names
+     *     {@code fd.sip.name} is compared with, which a capture source must resolve ahead of time)
+     */
+    public record Compiled(Filter filter, List<Warning> warnings, Set<String> fieldsUsed, java.util.Map<String, Set<String>> literals) {}
 
     public FilterCompiler(FieldCatalog catalog, FieldSlots slots) {
         this.catalog = catalog;
@@ -64,7 +70,9 @@ public final class FilterCompiler {
     public static Compiled compile(Expr expr, FieldCatalog catalog, FieldSlots slots) throws FilterCompileException {
         FilterCompiler c = new FilterCompiler(catalog, slots);
         Filter f = c.node(expr);
-        return new Compiled(f, List.copyOf(c.warnings), Set.copyOf(c.fieldsUsed));
+        java.util.Map<String, Set<String>> lits = new java.util.LinkedHashMap<>();
+        c.literals.forEach((k, v) -> lits.put(k, Set.copyOf(v)));
+        return new Compiled(f, List.copyOf(c.warnings), Set.copyOf(c.fieldsUsed), java.util.Map.copyOf(lits));
     }
 
     /** Compiles a standalone operand (a field or a transformer) into a value source, for outputs. */
@@ -249,6 +257,9 @@ public final class FilterCompiler {
             throw new FilterCompileException("missing right-hand side for '" + op + "'", c.offset(), false);
         }
 
+        if (ref != null) {
+            literals.computeIfAbsent(ref.canonical(), k -> new LinkedHashSet<>()).addAll(values);
+        }
         if (checkEventTypes && ref != null && (ref.name().equals("evt.type") || ref.name().equals("syscall.type"))
                 && Set.of("=", "!=", "in", "intersects").contains(op)) {
             for (String name : values) {

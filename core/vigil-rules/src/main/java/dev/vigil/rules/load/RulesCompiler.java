@@ -327,7 +327,8 @@ public final class RulesCompiler {
             }
         }
         return new CompiledRule(r.index, r.name, r.desc, r.priority, r.source, new ArrayList<>(r.tags), r.enabled, output,
-                compiled.filter(), format, types, AstPrinter.print(resolved), exceptionFields, r.capture, r.captureDuration);
+                compiled.filter(), format, types, AstPrinter.print(resolved), exceptionFields, r.capture, r.captureDuration,
+                compiled.literals());
     }
 
     private static String suggestedSuffix(FieldCatalog catalog, String output) {
