@@ -15,13 +15,16 @@ import static dev.vigil.capture.ebpf.RecordLayout.*;
  * {@link RawRecord}.
  *
  * <p>Allocation: a record is first copied into one reused byte array, then decoded from there. The only
- * objects created per record are the Strings of comm (and only when it differs from the previous
- * record's), paths, filename, cgroup names, unix socket paths and argv entries, plus occasional growth of
- * the argv list. Numbers and addresses go into fields and reused arrays.
+ * objects created per record are the Strings of comm, paths, filename, cgroup names, unix socket paths
+ * and argv entries the decoder has not seen recently (a cache of recent values answers the rest), plus
+ * occasional growth of the argv list. Numbers and addresses go into fields and reused arrays.
  *
  * <p>Not thread-safe: one decoder per reader.
  */
 final class RecordDecoder {
+    /** Paths, names and arguments repeat: decoding them again allocates nothing (see {@link StringCache}). */
+    private final StringCache strings = new StringCache(4096);
+
     private static final VarHandle I16 = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle I32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle I64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -141,7 +144,7 @@ final class RecordDecoder {
             while (nul < end && buf[nul] != 0) {
                 nul++;
             }
-            r.argv.add(nul == p ? "" : new String(buf, p, nul - p, StandardCharsets.UTF_8));
+            r.argv.add(strings.get(buf, p, nul - p));
             p = nul + 1;
         }
     }
@@ -260,7 +263,7 @@ final class RecordDecoder {
         while (end < limit && buf[end] != 0) {
             end++;
         }
-        return end == offset ? "" : new String(buf, offset, end - offset, StandardCharsets.UTF_8);
+        return strings.get(buf, offset, end - offset);
     }
 
     private int u16(int offset) {
