@@ -47,7 +47,6 @@ final class LiveAgent {
     /** Fields whose values are domain names resolved in the background (Falco's DNS cache). */
     static final java.util.List<String> DOMAIN_NAME_FIELDS = java.util.List.of("fd.sip.name", "fd.cip.name", "fd.lip.name", "fd.rip.name");
 
-    private final RuleSet rules;
     private final RuleMatching matching;
     private final boolean json;
     private final PrintWriter out;
@@ -59,6 +58,11 @@ final class LiveAgent {
     private final LatencyHistogram latency = new LatencyHistogram();
     private long events;
     private long alerts;
+    /** Read and replaced on the reader thread only. */
+    private RuleSet rules;
+    private LiveEvent event;
+    private volatile boolean reloadRequested;
+    private java.util.function.Supplier<RuleSet> reloader;
 
     LiveAgent(RuleSet rules, RuleMatching matching, boolean json, PrintWriter out, PrintWriter err, Duration statsInterval) {
         this.rules = rules;
@@ -92,6 +96,46 @@ final class LiveAgent {
         running.set(false);
     }
 
+    /**
+     * How to load the rules again on {@link #requestReload()}: returns the new rule set, or null when
+     * the files do not load (after reporting why); the previous rules then keep running.
+     */
+    void reloadWith(java.util.function.Supplier<RuleSet> reloader) {
+        this.reloader = reloader;
+    }
+
+    /** Asks the reader thread to reload the rules between two polls; no event is dropped. */
+    void requestReload() {
+        reloadRequested = true;
+    }
+
+    /** Swaps in a new rule set: new event view over the same state, new kernel selection, new names to resolve. */
+    private void install(RuleSet fresh, SyscallState state, Probe probe) {
+        rules = fresh;
+        event = new LiveEvent(fresh.slots(), state);
+        // fd.*.name fields answer from resolved domain names: resolve the names the rules use ahead of time
+        for (String field : DOMAIN_NAME_FIELDS) {
+            fresh.literalsComparedWith(field).forEach(state.domainNames()::watch);
+        }
+        probe.select(selection(fresh), true, true, true);
+    }
+
+    private void reload(SyscallState state, Probe probe) {
+        reloadRequested = false;
+        if (reloader == null) {
+            err.println("vigil: reload requested, but these rules cannot be reloaded (bundled defaults)");
+            return;
+        }
+        RuleSet fresh = reloader.get();
+        if (fresh == null) {
+            err.println("vigil: the new rules did not load; the previous rules keep running");
+        } else {
+            install(fresh, state, probe);
+            err.printf("vigil: rules reloaded: %d running rules, %d syscalls selected%n", fresh.runningRules().size(), selection(fresh).size());
+        }
+        err.flush();
+    }
+
     /** Waits until {@link #run} has returned, at most {@code timeout}. */
     boolean awaitStopped(Duration timeout) throws InterruptedException {
         return finished.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -108,13 +152,8 @@ final class LiveAgent {
         }
         long started = System.nanoTime();
         try (Probe probe = Probe.open(probeConfig); SyscallState state = SyscallState.bootstrap()) {
-            LiveEvent event = new LiveEvent(rules.slots(), state);
-            // fd.*.name fields answer from resolved domain names: resolve the names the rules use ahead of time
-            for (String field : DOMAIN_NAME_FIELDS) {
-                rules.literalsComparedWith(field).forEach(state.domainNames()::watch);
-            }
+            install(rules, state, probe);
             Set<Integer> nrs = selection(rules);
-            probe.select(nrs, true, true, true);
             err.printf("vigil: capturing %d syscalls for %d running rules (started in %d ms)%n", nrs.size(),
                     rules.runningRules().size(), (System.nanoTime() - started) / 1_000_000);
             err.flush();
@@ -130,6 +169,9 @@ final class LiveAgent {
                 perRule.computeIfAbsent(rule.name(), k -> new long[1])[0]++;
             };
             while (running.get() && System.nanoTime() < deadline) {
+                if (reloadRequested) {
+                    reload(state, probe);
+                }
                 probe.poll((RawRecord r) -> {
                     state.apply(r);
                     event.load(r);

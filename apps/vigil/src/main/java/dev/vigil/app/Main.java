@@ -137,6 +137,8 @@ public final class Main implements Runnable {
         String statsInterval;
         @Option(names = "--demo", description = "Replay the bundled demo events instead of capturing (no privileges needed).")
         boolean demo;
+        @Option(names = "--no-watch", description = "Do not reload the rules when their files change (SIGHUP still reloads).")
+        boolean noWatch;
         @Option(names = "--events", paramLabel = "FILE", description = "Replay these events (JSON lines) instead of capturing.")
         Path events;
 
@@ -172,6 +174,21 @@ public final class Main implements Runnable {
             }
             LiveAgent agent = new LiveAgent(rs, sel.matching, json, out, err, every);
             agent.probeConfig(probeOptions.config());
+            RulesWatcher watcher = null;
+            if (!rulesOptions.rules.isEmpty()) {
+                RuleSelection selection = sel.selection();
+                agent.reloadWith(() -> rulesOptions.ruleSet(selection, err));
+                // reload on SIGHUP and when a rules file changes; a broken file leaves the running rules in place
+                try {
+                    sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> agent.requestReload());
+                } catch (IllegalArgumentException unsupported) {
+                    err.println("vigil: SIGHUP reload is not available on this platform");
+                }
+                if (!noWatch) {
+                    watcher = new RulesWatcher(rulesOptions.rules, Duration.ofSeconds(1), agent::requestReload);
+                    watcher.start();
+                }
+            }
             Thread hook = new Thread(() -> {
                 agent.stop();
                 try {
@@ -184,6 +201,9 @@ public final class Main implements Runnable {
             try {
                 return agent.run(stopAfter);
             } finally {
+                if (watcher != null) {
+                    watcher.close();
+                }
                 try {
                     Runtime.getRuntime().removeShutdownHook(hook);
                 } catch (IllegalStateException shuttingDown) {

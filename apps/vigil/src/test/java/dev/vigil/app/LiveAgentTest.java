@@ -93,6 +93,67 @@ class LiveAgentTest {
         }
     }
 
+    private static String markerRule(String marker) {
+        return """
+                - rule: reads %1$s
+                  desc: test
+                  condition: evt.type in (open, openat, openat2) and evt.is_open_read = true and proc.name = cat and fd.name endswith %1$s
+                  output: read %1$s (file=%%fd.name)
+                  priority: WARNING
+                """.formatted(marker);
+    }
+
+    private static void catFile(Path p) throws Exception {
+        Process cat = new ProcessBuilder("cat", p.toString()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertThat(cat.waitFor()).isZero();
+    }
+
+    /** Rules change while the agent runs (file watch and explicit reload); a broken file keeps the old rules. */
+    @Test
+    void reloadsRulesWithoutStopping(@TempDir Path dir) throws Exception {
+        Path rulesDir = Files.createDirectories(dir.resolve("rules.d"));
+        Path file = Files.writeString(rulesDir.resolve("local.yaml"), markerRule("vigil-first"));
+        RuleEngine.Options options = RuleEngine.Options.defaults().withSuggestedOutput(false);
+        java.util.function.Supplier<RuleSet> loader = () -> {
+            RuleEngine.LoadResult r = RuleEngine.loadPaths(List.of(rulesDir), options);
+            return r.successful() ? r.ruleSet(RuleSelection.all()) : null;
+        };
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        LiveAgent agent = new LiveAgent(loader.get(), RuleMatching.ALL, false, new PrintWriter(out, true), new PrintWriter(err, true), Duration.ofSeconds(1));
+        agent.reloadWith(loader);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (RulesWatcher watcher = new RulesWatcher(List.of(rulesDir), Duration.ofMillis(100), agent::requestReload)) {
+            Future<Integer> code = pool.submit(() -> agent.run(Duration.ofSeconds(60)));
+            waitFor(() -> err.toString().contains("capturing") || code.isDone(), Duration.ofSeconds(15), err::toString);
+            watcher.start();
+            Path first = Files.writeString(dir.resolve("vigil-first"), "1");
+            Path second = Files.writeString(dir.resolve("vigil-second"), "2");
+            catFile(first);
+            waitFor(() -> out.toString().contains("read vigil-first"), Duration.ofSeconds(15), out::toString);
+
+            // the file changes: the watcher triggers a reload, the new rule runs, the old one is gone
+            Files.writeString(file, markerRule("vigil-second"));
+            waitFor(() -> err.toString().contains("rules reloaded"), Duration.ofSeconds(15), err::toString);
+            catFile(first);
+            catFile(second);
+            waitFor(() -> out.toString().contains("read vigil-second"), Duration.ofSeconds(15), out::toString);
+            assertThat(out.toString().lines().filter(l -> l.contains("read vigil-first"))).hasSize(1);
+
+            // a broken file is rejected with its errors and the running rules stay
+            Files.writeString(file, "- rule: broken\n  condition: evt.type=\n");
+            waitFor(() -> err.toString().contains("previous rules keep running"), Duration.ofSeconds(15), err::toString);
+            catFile(second);
+            waitFor(() -> out.toString().lines().filter(l -> l.contains("read vigil-second")).count() == 2, Duration.ofSeconds(15), out::toString);
+            agent.stop();
+            assertThat(code.get()).isZero();
+            assertThat(err.toString()).contains("0 dropped in kernel");
+        } finally {
+            agent.stop();
+            pool.shutdownNow();
+        }
+    }
+
     @Test
     void selectsOnlyTheSyscallsRulesAndStateNeed() {
         RuleEngine.LoadResult loaded = RuleEngine.load(List.of(new RuleText("live.yaml", RULES)), RuleEngine.Options.defaults());
