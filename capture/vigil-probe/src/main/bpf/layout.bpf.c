@@ -10,7 +10,7 @@
 struct vg_hdr vg_layout_hdr;
 struct vg_exec vg_layout_exec;
 struct vg_open vg_layout_open;
-struct vg_connect vg_layout_connect;
+struct vg_sock vg_layout_sock;
 struct vg_exit vg_layout_exit;
 struct vg_fork vg_layout_fork;
 struct vg_generic vg_layout_generic;

@@ -18,8 +18,8 @@
  *
  * Records of variable size (EXEC, EXEC_FAIL, OPEN, GENERIC with paths) are
  * assembled in a per-CPU scratch buffer and copied with bpf_ringbuf_output;
- * fixed-size records (CONNECT, EXIT, FORK, GENERIC without paths) are
- * reserved in the ring and submitted.
+ * fixed-size records (CONNECT, ENDPOINT, EXIT, FORK, GENERIC without paths)
+ * are reserved in the ring and submitted.
  * The layout is in probe.h.
  */
 #include "vmlinux.h"
@@ -42,6 +42,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define VG_OVERLAYFS_SUPER_MAGIC 0x794c7630
 #define VG_TMPFS_MAGIC 0x01021994
 #define VG_HUGETLBFS_MAGIC 0x958458f6
+#define VG_S_IFMT 0170000
+#define VG_S_IFSOCK 0140000
 
 /* Variable regions are written at offset "off & VG_OFF_MASK" with a length of
  * at most VG_RECORD_MAX - 1, so a scratch buffer twice that size can never be
@@ -397,41 +399,61 @@ static __always_inline void emit_open(struct task_struct *task, struct vg_settin
 	send_scratch(r, r->h.len, cfg);
 }
 
-static __always_inline void emit_connect(struct task_struct *task, struct vg_settings *cfg, long nr, long ret,
-					 __u64 fd, __u64 uaddr, __u64 addrlen)
+/* The kernel socket behind fd in the current task's fd table, or NULL when
+ * fd is not an open socket: files->fdt->fd[fd], an inode of type S_IFSOCK,
+ * whose file->private_data is the struct socket. */
+static __always_inline struct sock *sock_of_fd(struct task_struct *task, long fd)
 {
-	struct vg_connect *r = bpf_ringbuf_reserve(&vg_events, sizeof(*r), 0);
+	struct fdtable *fdt;
+	struct file **fds;
+	struct file *file = NULL;
+	struct socket *sock;
+
+	if (fd < 0)
+		return NULL;
+	fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt || (unsigned long)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (!fds || bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return NULL;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & VG_S_IFMT) != VG_S_IFSOCK)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	return sock ? BPF_CORE_READ(sock, sk) : NULL;
+}
+
+/* The address a syscall names (addrlen bytes of user memory at uaddr):
+ * family, port and address of AF_INET/AF_INET6, the path of AF_UNIX. */
+static __always_inline void put_user_sockaddr(struct vg_sock *r, __u64 uaddr, __u64 addrlen)
+{
 	__u8 sa[24]; /* family, port, then v4 address or v6 flowinfo + address */
 	__u16 family = 0;
 	long n;
 
-	if (!r) {
-		count_result(-1);
+	if (!uaddr || addrlen < 2 || addrlen > 65535)
+		return;
+	if (bpf_probe_read_user(&family, sizeof(family), (const void *)uaddr)) {
+		count_read_error();
 		return;
 	}
-	fill_hdr(&r->h, task, VG_KIND_CONNECT, nr, ret);
-	r->h.len = sizeof(*r);
-	__builtin_memset(&r->fd, 0, sizeof(*r) - sizeof(r->h));
-	r->fd = fd;
-
-	if (uaddr && addrlen >= 2 && bpf_probe_read_user(&family, sizeof(family), (const void *)uaddr))
-		count_read_error();
 	r->family = family;
-
 	if (family == VG_AF_INET && addrlen >= 8) {
 		if (bpf_probe_read_user(sa, 8, (const void *)uaddr)) {
 			count_read_error();
-		} else {
-			r->port = ((__u16)sa[2] << 8) | sa[3];
-			__builtin_memcpy(r->addr, &sa[4], 4);
+			return;
 		}
+		r->port = ((__u16)sa[2] << 8) | sa[3];
+		__builtin_memcpy(r->addr, &sa[4], 4);
+		r->sock_flags |= VG_SOCK_ADDR;
 	} else if (family == VG_AF_INET6 && addrlen >= 24) {
 		if (bpf_probe_read_user(sa, 24, (const void *)uaddr)) {
 			count_read_error();
-		} else {
-			r->port = ((__u16)sa[2] << 8) | sa[3];
-			__builtin_memcpy(r->addr, &sa[8], 16);
+			return;
 		}
+		r->port = ((__u16)sa[2] << 8) | sa[3];
+		__builtin_memcpy(r->addr, &sa[8], 16);
+		r->sock_flags |= VG_SOCK_ADDR;
 	} else if (family == VG_AF_UNIX && addrlen > 2) {
 		n = addrlen - 2;
 		if (n > 108)
@@ -439,9 +461,129 @@ static __always_inline void emit_connect(struct task_struct *task, struct vg_set
 		n &= VG_UNIX_MAX - 1;
 		if (bpf_probe_read_user(r->unix_path, n, (const void *)(uaddr + 2))) {
 			count_read_error();
-			n = 0;
+			return;
 		}
 		r->unix_len = n;
+		r->sock_flags |= VG_SOCK_ADDR;
+	}
+}
+
+/* The path a unix socket is bound to (unix_sk(sk)->addr). An accepted socket
+ * shares its listener's address. Skipped when unix sockets are a module
+ * without BTF in vmlinux. */
+static __always_inline void put_unix_name(struct vg_sock *r, struct sock *sk)
+{
+	struct unix_address *ua;
+	long n;
+
+	if (!bpf_core_type_exists(struct unix_sock))
+		return;
+	ua = BPF_CORE_READ((struct unix_sock *)sk, addr);
+	if (!ua)
+		return; /* unnamed */
+	n = BPF_CORE_READ(ua, len) - 2; /* len counts sun_family */
+	if (n <= 0)
+		return;
+	if (n > 108)
+		n = 108;
+	n &= VG_UNIX_MAX - 1;
+	if (bpf_probe_read_kernel(r->unix_path, n,
+				  (void *)ua + bpf_core_field_offset(struct unix_address, name) + 2)) {
+		count_read_error();
+		return;
+	}
+	r->family = VG_AF_UNIX;
+	r->unix_len = n;
+	r->sock_flags |= VG_SOCK_ADDR;
+}
+
+/* What the kernel socket says: family, type, protocol, and for IP sockets
+ * the local and the peer endpoint (skc_rcv_saddr/skc_num, skc_daddr/skc_dport). */
+static __always_inline void put_kernel_sock(struct vg_sock *r, struct sock *sk)
+{
+	__u16 family, dport;
+
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	r->sk_family = family;
+	/* plain u16 fields since 5.6, bitfields before: the probed read handles both */
+	r->sk_type = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_type);
+	r->sk_protocol = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol);
+	r->sock_flags |= VG_SOCK_KNOWN;
+
+	if (family == VG_AF_INET) {
+		if (bpf_core_read(r->laddr, 4, &sk->__sk_common.skc_rcv_saddr) ||
+		    bpf_core_read(r->raddr, 4, &sk->__sk_common.skc_daddr)) {
+			count_read_error();
+			return;
+		}
+	} else if (family == VG_AF_INET6 && bpf_core_field_exists(sk->__sk_common.skc_v6_rcv_saddr)) {
+		if (bpf_core_read(r->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr) ||
+		    bpf_core_read(r->raddr, 16, &sk->__sk_common.skc_v6_daddr)) {
+			count_read_error();
+			return;
+		}
+	} else {
+		return;
+	}
+	r->lport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	r->sock_flags |= VG_SOCK_LOCAL;
+	dport = BPF_CORE_READ(sk, __sk_common.skc_dport);
+	if (dport) {
+		r->rport = bpf_ntohs(dport);
+		r->sock_flags |= VG_SOCK_PEER;
+	} else {
+		__builtin_memset(r->raddr, 0, sizeof(r->raddr));
+	}
+}
+
+/* CONNECT (connect) and ENDPOINT (accept, accept4, bind, sendto, sendmsg). */
+static __always_inline void emit_sock(struct task_struct *task, struct vg_settings *cfg, __u16 kind, long nr,
+				      long ret, __u64 *args)
+{
+	struct vg_sock *r = bpf_ringbuf_reserve(&vg_events, sizeof(*r), 0);
+	long sockfd = (int)args[0];
+	struct sock *sk;
+	int i;
+
+	if (!r) {
+		count_result(-1);
+		return;
+	}
+	fill_hdr(&r->h, task, kind, nr, ret);
+	r->h.len = sizeof(*r);
+	__builtin_memset(&r->args, 0, sizeof(*r) - sizeof(r->h));
+	for (i = 0; i < 6; i++)
+		r->args[i] = args[i];
+	r->fd = (int)args[0];
+
+	switch (nr) {
+	case VG_NR_CONNECT:
+	case VG_NR_BIND:
+		put_user_sockaddr(r, args[1], args[2]);
+		break;
+	case VG_NR_SENDTO:
+		put_user_sockaddr(r, args[4], args[5]);
+		break;
+	case VG_NR_SENDMSG: {
+		struct user_msghdr mh = {};
+
+		if (args[1] && bpf_probe_read_user(&mh, sizeof(mh), (const void *)args[1]))
+			count_read_error();
+		else if (mh.msg_namelen > 0)
+			put_user_sockaddr(r, (__u64)mh.msg_name, mh.msg_namelen);
+		break;
+	}
+	case VG_NR_ACCEPT:
+	case VG_NR_ACCEPT4:
+		sockfd = ret; /* the new socket; < 0 when accept failed */
+		break;
+	}
+
+	sk = sock_of_fd(task, sockfd);
+	if (sk) {
+		put_kernel_sock(r, sk);
+		if (r->sk_family == VG_AF_UNIX && (nr == VG_NR_ACCEPT || nr == VG_NR_ACCEPT4))
+			put_unix_name(r, sk);
 	}
 	bpf_ringbuf_submit(r, wake_flags(cfg));
 	count_result(0);
@@ -650,7 +792,14 @@ static __always_inline int dispatch(long nr, long ret, __u64 *args, struct vg_se
 		break;
 	}
 	case VG_NR_CONNECT:
-		emit_connect(task, cfg, nr, ret, args[0], args[1], args[2]);
+		emit_sock(task, cfg, VG_KIND_CONNECT, nr, ret, args);
+		break;
+	case VG_NR_ACCEPT:
+	case VG_NR_ACCEPT4:
+	case VG_NR_BIND:
+	case VG_NR_SENDTO:
+	case VG_NR_SENDMSG:
+		emit_sock(task, cfg, VG_KIND_ENDPOINT, nr, ret, args);
 		break;
 	case VG_NR_EXECVE:
 		/* success is reported by sched_process_exec */

@@ -28,10 +28,11 @@
 #define VG_KIND_EXEC      1 /* sched_process_exec: struct vg_exec */
 #define VG_KIND_EXEC_FAIL 2 /* sys_exit of execve/execveat with ret < 0: struct vg_exec */
 #define VG_KIND_OPEN      3 /* sys_exit of open/openat/openat2/creat: struct vg_open */
-#define VG_KIND_CONNECT   4 /* sys_exit of connect: struct vg_connect */
+#define VG_KIND_CONNECT   4 /* sys_exit of connect: struct vg_sock */
 #define VG_KIND_EXIT      5 /* sched_process_exit, thread-group leader only: struct vg_exit */
 #define VG_KIND_FORK      6 /* sched_process_fork: struct vg_fork */
 #define VG_KIND_GENERIC   7 /* sys_exit of any other selected syscall: struct vg_generic */
+#define VG_KIND_ENDPOINT  8 /* sys_exit of accept/accept4/bind/sendto/sendmsg: struct vg_sock */
 
 /* vg_hdr.flags */
 #define VG_FLAG_ARGV_TRUNCATED 1 /* argv did not fit VG_ARGV_MAX (or VG_EXECFAIL_ARGS entries) */
@@ -45,6 +46,12 @@
 #define VG_EXE_LOWER  4  /* on overlayfs, only in a lower (image) layer */
 #define VG_EXE_MEMFD  8  /* an anonymous memfd (memfd_create), not a file on disk */
 #define VG_CAPS_KNOWN 16 /* cap_inheritable, cap_permitted, cap_effective are set */
+
+/* vg_sock.sock_flags: which parts of a CONNECT or ENDPOINT record are set. */
+#define VG_SOCK_ADDR  1 /* family, port, addr or unix_path hold the address the syscall names */
+#define VG_SOCK_KNOWN 2 /* the fd is a socket: sk_family, sk_type, sk_protocol are set */
+#define VG_SOCK_LOCAL 4 /* laddr and lport are set (AF_INET and AF_INET6 sockets) */
+#define VG_SOCK_PEER  8 /* raddr and rport are set: the socket has a peer (connected, accepted) */
 
 /* Size limits of the variable regions. All are powers of two: the programs
  * bound every variable length with "& (limit - 1)" for the verifier. */
@@ -69,10 +76,15 @@
  * stable; the Java test checks them against the generated syscall table). */
 #define VG_NR_OPEN     2
 #define VG_NR_CONNECT  42
+#define VG_NR_ACCEPT   43
+#define VG_NR_SENDTO   44
+#define VG_NR_SENDMSG  46
+#define VG_NR_BIND     49
 #define VG_NR_EXECVE   59
 #define VG_NR_CREAT    85
 #define VG_NR_OPENAT   257
 #define VG_NR_EXECVEAT 322
+#define VG_NR_ACCEPT4  288
 #define VG_NR_OPENAT2  437
 
 /* vg_settings.wakeup_mode */
@@ -153,17 +165,45 @@ struct vg_open {
 	__u8 path[];      /* 88 at most VG_PATH_MAX bytes */
 };
 
-/* CONNECT: fixed size. vg_hdr.ret is 0 or a negative errno (-EINPROGRESS for non-blocking). */
-struct vg_connect {
+/*
+ * CONNECT (connect) and ENDPOINT (accept, accept4, bind, sendto, sendmsg):
+ * fixed size, reserved in the ring. Besides the raw arguments a record holds
+ * two things:
+ *
+ * - the address the syscall names (VG_SOCK_ADDR): connect's destination,
+ *   bind's address, the destination of sendto (dest_addr) and sendmsg
+ *   (msg_name) when the caller gave one, read from user memory at exit; for
+ *   accept of a unix socket, the path the socket is bound to (the listener's);
+ * - the kernel socket behind the fd (fd -> file -> socket -> sock), read at
+ *   exit with CO-RE: family, type and protocol (VG_SOCK_KNOWN), the local
+ *   address and port (VG_SOCK_LOCAL) and the peer (VG_SOCK_PEER). For accept
+ *   and accept4 this is the new socket (the fd in vg_hdr.ret), otherwise the
+ *   socket in args[0]. A connect that returned 0 or -EINPROGRESS has its
+ *   local port (and, for TCP, its local address) assigned by then, and so
+ *   has a sendto/sendmsg on a socket that was not bound.
+ *
+ * vg_hdr.ret is the syscall's result: 0 or -errno (connect, bind), the new fd
+ * (accept), the bytes sent (sendto, sendmsg).
+ */
+struct vg_sock {
 	struct vg_hdr h;          /*   0 */
-	__s32 fd;                 /*  72 */
-	__u16 family;             /*  76 AF_UNIX 1, AF_INET 2, AF_INET6 10; others carry no address */
-	__u16 port;               /*  78 host byte order */
-	__u8 addr[16];            /*  80 AF_INET: 4 bytes, AF_INET6: 16 bytes, network order */
-	__u16 unix_len;           /*  96 bytes of unix_path in use (abstract names start with NUL) */
-	__u16 pad[3];             /*  98 */
-	__u8 unix_path[VG_UNIX_MAX]; /* 104 */
-};                                /* 232 */
+	__u64 args[6];            /*  72 the raw syscall arguments */
+	__s32 fd;                 /* 120 args[0]: the socket (accept: the listening socket) */
+	__u16 sock_flags;         /* 124 VG_SOCK_* */
+	__u16 family;             /* 126 of the named address: AF_UNIX 1, AF_INET 2, AF_INET6 10; 0 none */
+	__u16 port;               /* 128 its port, host byte order */
+	__u16 unix_len;           /* 130 bytes of unix_path in use (abstract names start with NUL) */
+	__u16 sk_family;          /* 132 the socket's family */
+	__u16 sk_type;            /* 134 SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_RAW 3, SOCK_SEQPACKET 5 */
+	__u16 sk_protocol;        /* 136 IPPROTO_TCP 6, IPPROTO_UDP 17, ... */
+	__u16 lport;              /* 138 local port, host byte order */
+	__u16 rport;              /* 140 peer port, host byte order */
+	__u16 pad;                /* 142 */
+	__u8 addr[16];            /* 144 named address: AF_INET 4 bytes, AF_INET6 16 bytes, network order */
+	__u8 laddr[16];           /* 160 local address, as addr (by sk_family) */
+	__u8 raddr[16];           /* 176 peer address, as addr (by sk_family) */
+	__u8 unix_path[VG_UNIX_MAX]; /* 192 */
+};                                /* 320 */
 
 /* EXIT: the thread-group leader finished do_exit(). */
 struct vg_exit {

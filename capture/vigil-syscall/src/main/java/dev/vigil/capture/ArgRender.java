@@ -129,6 +129,9 @@ final class ArgRender {
     }
 
     private static String sockaddr(RawRecord r) {
+        if (r.kind() != RawRecord.Kind.CONNECT && (r.kind() != RawRecord.Kind.ENDPOINT || !r.hasAddress())) {
+            return ""; // a GENERIC bind (older capture files) carries no address
+        }
         if (r.family() == 1) {
             return r.unixPath();
         }

@@ -9,7 +9,7 @@ import dev.vigil.event.EventTypes;
  * {@link EventTypes}: exec records are {@code execve}/{@code execveat}, open records
  * {@code open}/{@code openat}/{@code openat2}/{@code creat} by syscall number, fork records
  * {@code clone} (or the syscall named by the number, when the probe reports one), exit records
- * {@code procexit}, and other syscalls their kernel name, with the {@code 64} suffix dropped where
+ * {@code procexit}, and other syscalls (GENERIC and ENDPOINT records) their kernel name, with the {@code 64} suffix dropped where
  * libsinsp drops it ({@code pread64} is {@code pread}).
  */
 final class TypeNames {
@@ -65,7 +65,7 @@ final class TypeNames {
                     e.setType("clone", codeClone, true);
                 }
             }
-            case GENERIC -> {
+            case GENERIC, ENDPOINT -> {
                 int nr = r.syscallNr();
                 if (nr >= 0 && nr < nameByNr.length) {
                     String n = name(nr);

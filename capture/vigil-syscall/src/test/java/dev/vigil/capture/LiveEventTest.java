@@ -289,6 +289,92 @@ class LiveEventTest {
     }
 
     @Test
+    void socketRecordsCarryingTheKernelSocketNeedNoProc() {
+        spawnTree();
+        byte[] lo = {127, 0, 0, 1};
+        byte[] any = {0, 0, 0, 0};
+        // connect: the local endpoint and the protocol come from the record (no socket() seen, process unknown to /proc)
+        apply(rec(Kind.CONNECT, CAT).nr(nr("connect")).fd(5).address(2, new byte[] {10, 1, 2, 3}, 443).ret(0)
+                .socket(2, 1, 6).local(new byte[] {10, 0, 0, 2}, 40001).peer(new byte[] {10, 1, 2, 3}, 443));
+        assertThat(v.get("fd.name")).isEqualTo("10.0.0.2:40001->10.1.2.3:443");
+        assertThat(v.get("fd.l4proto")).isEqualTo("tcp");
+        assertThat(v.get("fd.cip")).isEqualTo(IpAddress.parse("10.0.0.2").orElseThrow());
+        assertThat(v.get("fd.lport")).isEqualTo(40001L);
+        assertThat(v.get("fd.rport")).isEqualTo(443L);
+        assertThat(state.currentFd().isUnresolved()).isFalse();
+
+        // bind to a port: a server socket named by its address (libsinsp), with the kernel's protocol
+        apply(rec(Kind.ENDPOINT, CAT).nr(nr("bind")).fd(6).args(6).address(2, any, 8080).ret(0)
+                .socket(2, 1, 6).local(any, 8080));
+        assertThat(v.get("evt.type")).isEqualTo("bind");
+        assertThat(v.get("evt.arg.addr")).isEqualTo("0.0.0.0:8080");
+        assertThat(v.get("fd.name")).isEqualTo("0.0.0.0:8080");
+        assertThat(v.get("fd.is_server")).isEqualTo(true);
+        assertThat(v.get("fd.sport")).isEqualTo(8080L);
+        assertThat(v.get("fd.name_changed")).isEqualTo(true);
+        // accept on it: the new fd is the server side, the peer its client
+        apply(rec(Kind.ENDPOINT, CAT).nr(nr("accept4")).fd(6).args(6, 0, 0, 02000000).ret(7)
+                .socket(2, 1, 6).local(lo, 8080).peer(new byte[] {127, 0, 0, 9}, 50123));
+        assertThat(v.get("evt.type")).isEqualTo("accept4");
+        assertThat(v.get("fd.num")).isEqualTo(7L);
+        assertThat(v.get("fd.name")).isEqualTo("127.0.0.9:50123->127.0.0.1:8080");
+        assertThat(v.get("fd.is_server")).isEqualTo(true);
+        assertThat(v.get("fd.lport")).isEqualTo(8080L);
+        assertThat(v.get("fd.rip")).isEqualTo(IpAddress.parse("127.0.0.9").orElseThrow());
+        assertThat(v.get("fd.l4proto")).isEqualTo("tcp");
+        assertThat(v.get("evt.arg.tuple")).isEqualTo("127.0.0.9:50123->127.0.0.1:8080");
+        assertThat(state.process(CAT).fd(7).openFlags()).as("SOCK_CLOEXEC").isEqualTo(02000000);
+        assertThat(state.process(CAT).fd(6).isListening()).isTrue();
+
+        // bind to port 0 (a client's ephemeral port): the socket stays as it was
+        apply(rec(Kind.GENERIC, CAT).nr(nr("socket")).args(2, 2, 0).ret(8));
+        apply(rec(Kind.ENDPOINT, CAT).nr(nr("bind")).fd(8).args(8).address(2, any, 0).ret(0).socket(2, 2, 17).local(any, 39000));
+        assertThat(v.get("fd.is_server")).isEqualTo(false);
+        assertThat(v.get("fd.name")).isEqualTo("");
+        assertThat(v.get("fd.name_changed")).isEqualTo(false);
+        // UDP sendto: the tuple is the local endpoint -> the destination; the name changes with the destination
+        apply(rec(Kind.ENDPOINT, CAT).nr(nr("sendto")).fd(8).args(8, 0, 3).address(2, new byte[] {8, 8, 8, 8}, 53).ret(3)
+                .socket(2, 2, 17).local(any, 39000));
+        assertThat(v.get("evt.type")).isEqualTo("sendto");
+        assertThat(v.get("fd.name")).isEqualTo("0.0.0.0:39000->8.8.8.8:53");
+        assertThat(v.get("fd.name_changed")).isEqualTo(true);
+        assertThat(v.get("fd.connected")).isEqualTo(false);
+        assertThat(v.get("fd.l4proto")).isEqualTo("udp");
+        assertThat(v.get("fd.sip")).isEqualTo(IpAddress.parse("8.8.8.8").orElseThrow());
+        assertThat(v.get("evt.arg.tuple")).isEqualTo("0.0.0.0:39000->8.8.8.8:53");
+        apply(rec(Kind.ENDPOINT, CAT).nr(nr("sendmsg")).fd(8).args(8).address(2, new byte[] {8, 8, 8, 8}, 53).ret(3)
+                .socket(2, 2, 17).local(any, 39000));
+        assertThat(v.get("fd.name_changed")).as("same destination").isEqualTo(false);
+        apply(rec(Kind.ENDPOINT, CAT).nr(nr("sendto")).fd(8).args(8).address(2, new byte[] {1, 1, 1, 1}, 53).ret(3)
+                .socket(2, 2, 17).local(any, 39000));
+        assertThat(v.get("fd.name")).isEqualTo("0.0.0.0:39000->1.1.1.1:53");
+        assertThat(v.get("fd.name_changed")).isEqualTo(true);
+        // a failed send or one without a destination leaves the socket alone
+        apply(rec(Kind.ENDPOINT, CAT).nr(nr("sendto")).fd(8).args(8).address(2, new byte[] {9, 9, 9, 9}, 53).ret(-13)
+                .socket(2, 2, 17).local(any, 39000));
+        assertThat(v.get("fd.name")).isEqualTo("0.0.0.0:39000->1.1.1.1:53");
+        assertThat(v.get("fd.name_changed")).isEqualTo(false);
+        apply(rec(Kind.ENDPOINT, CAT).nr(nr("sendto")).fd(8).args(8).ret(3).socket(2, 2, 17).local(any, 39000));
+        assertThat(v.get("fd.name_changed")).isEqualTo(false);
+
+        // a send on the connected TCP socket goes to its peer: nothing changes
+        apply(rec(Kind.ENDPOINT, CAT).nr(nr("sendto")).fd(5).args(5).ret(10)
+                .socket(2, 1, 6).local(new byte[] {10, 0, 0, 2}, 40001).peer(new byte[] {10, 1, 2, 3}, 443));
+        assertThat(v.get("fd.name")).isEqualTo("10.0.0.2:40001->10.1.2.3:443");
+        assertThat(v.get("fd.name_changed")).isEqualTo(false);
+        assertThat(v.get("fd.connected")).isEqualTo(true);
+
+        // a unix server socket is named by its bound path, and its accepted sockets too
+        apply(rec(Kind.ENDPOINT, CAT).nr(nr("bind")).fd(9).args(9).unix("/run/app.sock").ret(0).socket(1, 1, 0));
+        assertThat(v.get("fd.type")).isEqualTo("unix");
+        assertThat(v.get("fd.name")).isEqualTo("/run/app.sock");
+        apply(rec(Kind.ENDPOINT, CAT).nr(nr("accept")).fd(9).args(9).unix("/run/app.sock").ret(10).socket(1, 1, 0));
+        assertThat(v.get("fd.num")).isEqualTo(10L);
+        assertThat(v.get("fd.type")).isEqualTo("unix");
+        assertThat(v.get("fd.name")).isEqualTo("/run/app.sock");
+    }
+
+    @Test
     void dupCopiesTheFdAndCloseRemovesItAfterTheEvent() {
         spawnTree();
         apply(rec(Kind.GENERIC, CAT).nr(nr("socket")).args(2, 1, 0).ret(5));

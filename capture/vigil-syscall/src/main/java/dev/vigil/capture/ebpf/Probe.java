@@ -420,8 +420,9 @@ public final class Probe implements AutoCloseable {
      * independently, so for a moment a mix of the old and new selection may be recorded.
      *
      * @param syscallNumbers x86-64 syscall numbers (see {@link Syscalls}), each 0..511; open, openat, openat2
-     *                       and creat give OPEN records, connect gives CONNECT, execve/execveat give EXEC_FAIL
-     *                       when they fail, every other number gives GENERIC records
+     *                       and creat give OPEN records, connect gives CONNECT, accept, accept4, bind,
+     *                       sendto and sendmsg give ENDPOINT, execve/execveat give EXEC_FAIL when they fail,
+     *                       every other number gives GENERIC records
      * @param exec           EXEC records for every successful exec, and EXEC_FAIL for failed ones
      * @param exit           EXIT records when a process (thread-group leader) exits
      * @param fork           FORK records for every new process and thread

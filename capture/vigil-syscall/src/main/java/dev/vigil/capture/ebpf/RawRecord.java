@@ -18,14 +18,24 @@ public final class RawRecord {
         EXEC_FAIL,
         /** open, openat, openat2 (and creat) at sys_exit: path, flags, mode, dirfd; the new fd in {@link #ret()}. */
         OPEN,
-        /** connect at sys_exit: fd, family, address, port or unix path. */
+        /**
+         * connect at sys_exit: fd, the destination (family, address, port or unix path), and what the kernel
+         * socket says ({@link #socketKnown()}): type, protocol, local endpoint, peer.
+         */
         CONNECT,
         /** A thread-group leader exited (sched_process_exit). */
         EXIT,
         /** A new process or thread (sched_process_fork). */
         FORK,
         /** Any other selected syscall at sys_exit: the raw arguments, and for path syscalls {@link #path()} and {@link #filename()}. */
-        GENERIC
+        GENERIC,
+        /**
+         * accept, accept4, bind, sendto or sendmsg at sys_exit: the raw arguments, {@link #fd()} (the listening
+         * socket for accept, whose new fd is {@link #ret()}), the address the call names when there is one
+         * ({@link #hasAddress()}: bind's address, the destination of sendto/sendmsg, the path of an accepted
+         * unix socket) and the kernel socket's facts as for CONNECT (for accept: the new socket's).
+         */
+        ENDPOINT
     }
 
     Kind kind;
@@ -65,12 +75,20 @@ public final class RawRecord {
     int mode;
     int dirfd;
 
-    // CONNECT
+    // CONNECT / ENDPOINT
     int fd;
     int family;
     int port;
     byte[] address = new byte[0];
     String unixPath = "";
+    int sockFlags;
+    int skFamily;
+    int skType;
+    int skProtocol;
+    byte[] localAddress = new byte[0];
+    int localPort;
+    byte[] peerAddress = new byte[0];
+    int peerPort;
 
     // EXIT
     int exitCode;
@@ -264,6 +282,64 @@ public final class RawRecord {
         return unixPath;
     }
 
+    /** CONNECT/ENDPOINT: whether the record names an address ({@link #family()}, {@link #address()}, {@link #port()}, {@link #unixPath()}). */
+    public boolean hasAddress() {
+        return (sockFlags & RecordLayout.SOCK_ADDR) != 0;
+    }
+
+    /** CONNECT/ENDPOINT: whether the kernel socket was found: {@link #socketFamily()}, {@link #socketType()}, {@link #socketProtocol()} are set. */
+    public boolean socketKnown() {
+        return (sockFlags & RecordLayout.SOCK_KNOWN) != 0;
+    }
+
+    /** CONNECT/ENDPOINT: whether the socket's local endpoint ({@link #localAddress()}, {@link #localPort()}) is set. */
+    public boolean hasLocal() {
+        return (sockFlags & RecordLayout.SOCK_LOCAL) != 0;
+    }
+
+    /** CONNECT/ENDPOINT: whether the socket has a peer ({@link #peerAddress()}, {@link #peerPort()}). */
+    public boolean hasPeer() {
+        return (sockFlags & RecordLayout.SOCK_PEER) != 0;
+    }
+
+    /** The raw socket flags (address, known, local, peer: the {@code VG_SOCK_*} bits of probe.h), for capture files. */
+    public int sockFlags() {
+        return sockFlags;
+    }
+
+    /** The kernel socket's family (AF_INET 2, AF_INET6 10, AF_UNIX 1, ...). */
+    public int socketFamily() {
+        return skFamily;
+    }
+
+    /** The kernel socket's type: SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_RAW 3, SOCK_SEQPACKET 5. */
+    public int socketType() {
+        return skType;
+    }
+
+    /** The kernel socket's protocol (IPPROTO_TCP 6, IPPROTO_UDP 17, IPPROTO_ICMP 1, ...). */
+    public int socketProtocol() {
+        return skProtocol;
+    }
+
+    /** The socket's local address, 4 or 16 bytes (empty unless {@link #hasLocal()}). */
+    public byte[] localAddress() {
+        return localAddress;
+    }
+
+    public int localPort() {
+        return localPort;
+    }
+
+    /** The socket's peer address, 4 or 16 bytes (empty unless {@link #hasPeer()}). */
+    public byte[] peerAddress() {
+        return peerAddress;
+    }
+
+    public int peerPort() {
+        return peerPort;
+    }
+
     public int exitCode() {
         return exitCode;
     }
@@ -276,7 +352,7 @@ public final class RawRecord {
         return childTid;
     }
 
-    /** Raw syscall argument {@code i} (0..5) of a GENERIC record. */
+    /** Raw syscall argument {@code i} (0..5) of a GENERIC, CONNECT or ENDPOINT record. */
     public long arg(int i) {
         return args[i];
     }
@@ -353,13 +429,32 @@ public final class RawRecord {
         this.dirfd = dirfd;
     }
 
-    /** The part of a CONNECT record after the header; {@code address} is kept, not copied (empty for other families). */
+    /**
+     * The named address of a CONNECT or ENDPOINT record; {@code address} is kept, not copied (empty for other
+     * families). The raw arguments are set with {@link #setArg}, the kernel socket's facts with {@link #setSocket}.
+     */
     public void setConnect(int fd, int family, int port, byte[] address, String unixPath) {
         this.fd = fd;
         this.family = family;
         this.port = port;
         this.address = address;
         this.unixPath = unixPath;
+    }
+
+    /**
+     * The kernel socket's facts of a CONNECT or ENDPOINT record: {@code sockFlags} as {@link #sockFlags()},
+     * addresses kept, not copied (empty when absent).
+     */
+    public void setSocket(int sockFlags, int skFamily, int skType, int skProtocol, byte[] localAddress, int localPort,
+                          byte[] peerAddress, int peerPort) {
+        this.sockFlags = sockFlags;
+        this.skFamily = skFamily;
+        this.skType = skType;
+        this.skProtocol = skProtocol;
+        this.localAddress = localAddress;
+        this.localPort = localPort;
+        this.peerAddress = peerAddress;
+        this.peerPort = peerPort;
     }
 
     /** The part of an EXIT record after the header. */
@@ -373,7 +468,7 @@ public final class RawRecord {
         this.childTid = childTid;
     }
 
-    /** Raw argument {@code i} (0..5) of a GENERIC record. */
+    /** Raw argument {@code i} (0..5) of a GENERIC, CONNECT or ENDPOINT record. */
     public void setArg(int i, long value) {
         args[i] = value;
     }

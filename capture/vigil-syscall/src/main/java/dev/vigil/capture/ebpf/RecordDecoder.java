@@ -34,6 +34,10 @@ final class RecordDecoder {
     private final byte[] buf = new byte[RECORD_MAX];
     private final byte[] ipv4 = new byte[4];
     private final byte[] ipv6 = new byte[16];
+    private final byte[] localIpv4 = new byte[4];
+    private final byte[] localIpv6 = new byte[16];
+    private final byte[] peerIpv4 = new byte[4];
+    private final byte[] peerIpv6 = new byte[16];
     private final byte[] lastComm = new byte[COMM_LEN];
     private String lastCommString = "";
     private String problem = "";
@@ -90,7 +94,7 @@ final class RecordDecoder {
         return switch (kind) {
             case KIND_EXEC, KIND_EXEC_FAIL -> exec(len, r);
             case KIND_OPEN -> open(len, r);
-            case KIND_CONNECT -> connect(len, r);
+            case KIND_CONNECT, KIND_ENDPOINT -> sock(len, r);
             case KIND_EXIT -> exit(len, r);
             case KIND_FORK -> fork(len, r);
             default -> generic(len, r);
@@ -165,35 +169,58 @@ final class RecordDecoder {
         return true;
     }
 
-    private boolean connect(int len, RawRecord r) {
-        if (!fits(len, CONNECT_SIZE)) {
+    /** CONNECT and ENDPOINT (struct vg_sock). */
+    private boolean sock(int len, RawRecord r) {
+        if (!fits(len, SOCK_SIZE)) {
             return false;
         }
-        r.fd = i32(CONNECT_FD);
-        r.family = u16(CONNECT_FAMILY);
-        r.port = u16(CONNECT_PORT);
+        for (int i = 0; i < 6; i++) {
+            r.args[i] = i64(SOCK_ARGS + 8 * i);
+        }
+        int flags = u16(SOCK_FLAGS);
+        r.sockFlags = flags;
+        r.fd = i32(SOCK_FD);
+        r.family = u16(SOCK_FAMILY);
+        r.port = u16(SOCK_PORT);
         r.unixPath = "";
         r.address = NO_ADDRESS;
-        switch (r.family) {
-            case AF_INET -> {
-                System.arraycopy(buf, CONNECT_ADDR, ipv4, 0, 4);
-                r.address = ipv4;
+        if ((flags & SOCK_ADDR) != 0) {
+            switch (r.family) {
+                case AF_INET -> r.address = copy(SOCK_ADDR_BYTES, ipv4);
+                case AF_INET6 -> r.address = copy(SOCK_ADDR_BYTES, ipv6);
+                case AF_UNIX -> r.unixPath = unixPath(Math.min(u16(SOCK_UNIX_LEN), UNIX_MAX));
+                default -> {
+                    // other families carry no address
+                }
             }
-            case AF_INET6 -> {
-                System.arraycopy(buf, CONNECT_ADDR, ipv6, 0, 16);
-                r.address = ipv6;
-            }
-            case AF_UNIX -> r.unixPath = unixPath(Math.min(u16(CONNECT_UNIX_LEN), UNIX_MAX));
-            default -> {
-                // other families carry no address
-            }
+        }
+        r.skFamily = u16(SOCK_SK_FAMILY);
+        r.skType = u16(SOCK_SK_TYPE);
+        r.skProtocol = u16(SOCK_SK_PROTOCOL);
+        boolean v6 = r.skFamily == AF_INET6;
+        r.localAddress = NO_ADDRESS;
+        r.localPort = 0;
+        if ((flags & SOCK_LOCAL) != 0) {
+            r.localAddress = copy(SOCK_LADDR, v6 ? localIpv6 : localIpv4);
+            r.localPort = u16(SOCK_LPORT);
+        }
+        r.peerAddress = NO_ADDRESS;
+        r.peerPort = 0;
+        if ((flags & SOCK_PEER) != 0) {
+            r.peerAddress = copy(SOCK_RADDR, v6 ? peerIpv6 : peerIpv4);
+            r.peerPort = u16(SOCK_RPORT);
         }
         return true;
     }
 
+    private byte[] copy(int offset, byte[] into) {
+        System.arraycopy(buf, offset, into, 0, into.length);
+        return into;
+    }
+
     /** A filesystem path up to its NUL, or an abstract name (leading NUL) shown as "@name". */
     private String unixPath(int n) {
-        int p = CONNECT_UNIX_PATH;
+        int p = SOCK_UNIX_PATH;
         if (n > 0 && buf[p] == 0) {
             int end = p + n;
             while (end > p + 1 && buf[end - 1] == 0) {

@@ -22,6 +22,7 @@ final class RecordLayout {
     static final int KIND_EXIT = 5;
     static final int KIND_FORK = 6;
     static final int KIND_GENERIC = 7;
+    static final int KIND_ENDPOINT = 8;
 
     static final int FLAG_ARGV_TRUNCATED = 1;
 
@@ -31,6 +32,12 @@ final class RecordLayout {
     static final int EXE_LOWER = 4;
     static final int EXE_MEMFD = 8;
     static final int CAPS_KNOWN = 16;
+
+    // vg_sock.sock_flags
+    static final int SOCK_ADDR = 1;
+    static final int SOCK_KNOWN = 2;
+    static final int SOCK_LOCAL = 4;
+    static final int SOCK_PEER = 8;
 
     // limits
     static final int PATH_MAX = 512;
@@ -51,10 +58,15 @@ final class RecordLayout {
     // syscall numbers decoded specially by the probe
     static final int NR_OPEN = 2;
     static final int NR_CONNECT = 42;
+    static final int NR_ACCEPT = 43;
+    static final int NR_SENDTO = 44;
+    static final int NR_SENDMSG = 46;
+    static final int NR_BIND = 49;
     static final int NR_EXECVE = 59;
     static final int NR_CREAT = 85;
     static final int NR_OPENAT = 257;
     static final int NR_EXECVEAT = 322;
+    static final int NR_ACCEPT4 = 288;
     static final int NR_OPENAT2 = 437;
 
     static final int WAKE_TIMED = 0;
@@ -121,15 +133,24 @@ final class RecordLayout {
     static final int OPEN_PATH = 88;
     static final int OPEN_SIZE = 88;
 
-    // struct vg_connect
-    static final int CONNECT_FD = 72;
-    static final int CONNECT_FAMILY = 76;
-    static final int CONNECT_PORT = 78;
-    static final int CONNECT_ADDR = 80;
-    static final int CONNECT_UNIX_LEN = 96;
-    static final int CONNECT_PAD = 98;
-    static final int CONNECT_UNIX_PATH = 104;
-    static final int CONNECT_SIZE = 232;
+    // struct vg_sock (CONNECT, ENDPOINT)
+    static final int SOCK_ARGS = 72;
+    static final int SOCK_FD = 120;
+    static final int SOCK_FLAGS = 124;
+    static final int SOCK_FAMILY = 126;
+    static final int SOCK_PORT = 128;
+    static final int SOCK_UNIX_LEN = 130;
+    static final int SOCK_SK_FAMILY = 132;
+    static final int SOCK_SK_TYPE = 134;
+    static final int SOCK_SK_PROTOCOL = 136;
+    static final int SOCK_LPORT = 138;
+    static final int SOCK_RPORT = 140;
+    static final int SOCK_PAD = 142;
+    static final int SOCK_ADDR_BYTES = 144;
+    static final int SOCK_LADDR = 160;
+    static final int SOCK_RADDR = 176;
+    static final int SOCK_UNIX_PATH = 192;
+    static final int SOCK_SIZE = 320;
 
     // struct vg_exit
     static final int EXIT_CODE = 72;
@@ -163,12 +184,17 @@ final class RecordLayout {
         def(m, "VG_KIND_EXIT", KIND_EXIT);
         def(m, "VG_KIND_FORK", KIND_FORK);
         def(m, "VG_KIND_GENERIC", KIND_GENERIC);
+        def(m, "VG_KIND_ENDPOINT", KIND_ENDPOINT);
         def(m, "VG_FLAG_ARGV_TRUNCATED", FLAG_ARGV_TRUNCATED);
         def(m, "VG_EXE_KNOWN", EXE_KNOWN);
         def(m, "VG_EXE_UPPER", EXE_UPPER);
         def(m, "VG_EXE_LOWER", EXE_LOWER);
         def(m, "VG_EXE_MEMFD", EXE_MEMFD);
         def(m, "VG_CAPS_KNOWN", CAPS_KNOWN);
+        def(m, "VG_SOCK_ADDR", SOCK_ADDR);
+        def(m, "VG_SOCK_KNOWN", SOCK_KNOWN);
+        def(m, "VG_SOCK_LOCAL", SOCK_LOCAL);
+        def(m, "VG_SOCK_PEER", SOCK_PEER);
         def(m, "VG_PATH_MAX", PATH_MAX);
         def(m, "VG_ARGV_MAX", ARGV_MAX);
         def(m, "VG_ARG_MAX", ARG_MAX);
@@ -183,6 +209,11 @@ final class RecordLayout {
         def(m, "VG_SEL_ENTRIES", SEL_ENTRIES);
         def(m, "VG_NR_OPEN", NR_OPEN);
         def(m, "VG_NR_CONNECT", NR_CONNECT);
+        def(m, "VG_NR_ACCEPT", NR_ACCEPT);
+        def(m, "VG_NR_SENDTO", NR_SENDTO);
+        def(m, "VG_NR_SENDMSG", NR_SENDMSG);
+        def(m, "VG_NR_BIND", NR_BIND);
+        def(m, "VG_NR_ACCEPT4", NR_ACCEPT4);
         def(m, "VG_NR_EXECVE", NR_EXECVE);
         def(m, "VG_NR_CREAT", NR_CREAT);
         def(m, "VG_NR_OPENAT", NR_OPENAT);
@@ -248,15 +279,24 @@ final class RecordLayout {
         field(m, "vg_open", "path", OPEN_PATH);
         size(m, "vg_open", OPEN_SIZE);
 
-        field(m, "vg_connect", "h", 0);
-        field(m, "vg_connect", "fd", CONNECT_FD);
-        field(m, "vg_connect", "family", CONNECT_FAMILY);
-        field(m, "vg_connect", "port", CONNECT_PORT);
-        field(m, "vg_connect", "addr", CONNECT_ADDR);
-        field(m, "vg_connect", "unix_len", CONNECT_UNIX_LEN);
-        field(m, "vg_connect", "pad", CONNECT_PAD);
-        field(m, "vg_connect", "unix_path", CONNECT_UNIX_PATH);
-        size(m, "vg_connect", CONNECT_SIZE);
+        field(m, "vg_sock", "h", 0);
+        field(m, "vg_sock", "args", SOCK_ARGS);
+        field(m, "vg_sock", "fd", SOCK_FD);
+        field(m, "vg_sock", "sock_flags", SOCK_FLAGS);
+        field(m, "vg_sock", "family", SOCK_FAMILY);
+        field(m, "vg_sock", "port", SOCK_PORT);
+        field(m, "vg_sock", "unix_len", SOCK_UNIX_LEN);
+        field(m, "vg_sock", "sk_family", SOCK_SK_FAMILY);
+        field(m, "vg_sock", "sk_type", SOCK_SK_TYPE);
+        field(m, "vg_sock", "sk_protocol", SOCK_SK_PROTOCOL);
+        field(m, "vg_sock", "lport", SOCK_LPORT);
+        field(m, "vg_sock", "rport", SOCK_RPORT);
+        field(m, "vg_sock", "pad", SOCK_PAD);
+        field(m, "vg_sock", "addr", SOCK_ADDR_BYTES);
+        field(m, "vg_sock", "laddr", SOCK_LADDR);
+        field(m, "vg_sock", "raddr", SOCK_RADDR);
+        field(m, "vg_sock", "unix_path", SOCK_UNIX_PATH);
+        size(m, "vg_sock", SOCK_SIZE);
 
         field(m, "vg_exit", "h", 0);
         field(m, "vg_exit", "exit_code", EXIT_CODE);

@@ -11,7 +11,7 @@ final class CaptureFormat {
     /** Entries longer than this are taken for corruption. */
     static final int MAX_ENTRY = 64 * 1024 * 1024;
 
-    // entry types; 0x01..0x07 are the probe record kinds (RawRecord.Kind ordinal + 1)
+    // entry types; 0x01..0x08 are the probe record kinds (RawRecord.Kind ordinal + 1)
     static final int T_EXEC = 0x01;
     static final int T_EXEC_FAIL = 0x02;
     static final int T_OPEN = 0x03;
@@ -19,6 +19,7 @@ final class CaptureFormat {
     static final int T_EXIT = 0x05;
     static final int T_FORK = 0x06;
     static final int T_GENERIC = 0x07;
+    static final int T_ENDPOINT = 0x08;
     static final int T_INFO = 0x10;
     static final int T_PROCESS = 0x11;
     static final int T_CONTAINER = 0x12;
@@ -54,6 +55,7 @@ final class CaptureFormat {
             case T_EXIT -> "EXIT record";
             case T_FORK -> "FORK record";
             case T_GENERIC -> "GENERIC record";
+            case T_ENDPOINT -> "ENDPOINT record";
             case T_INFO -> "INFO entry";
             case T_PROCESS -> "PROCESS entry";
             case T_CONTAINER -> "CONTAINER entry";

@@ -65,6 +65,10 @@ public final class CaptureReader implements Closeable {
     private final Cursor c = new Cursor();
     private final byte[] ipv4 = new byte[4];
     private final byte[] ipv6 = new byte[16];
+    private final byte[] localIpv4 = new byte[4];
+    private final byte[] localIpv6 = new byte[16];
+    private final byte[] peerIpv4 = new byte[4];
+    private final byte[] peerIpv6 = new byte[16];
     private final byte[] noAddress = new byte[0];
     private final List<String> argv = new ArrayList<>();
     private byte[] entry = new byte[4096];
@@ -296,7 +300,7 @@ public final class CaptureReader implements Closeable {
     }
 
     private static boolean isRecordType(int t) {
-        return t >= T_EXEC && t <= T_GENERIC;
+        return t >= T_EXEC && t <= T_ENDPOINT;
     }
 
     /** A fact, or null for a fact kind this version does not know. */
@@ -443,7 +447,7 @@ public final class CaptureReader implements Closeable {
             }
             try {
                 switch (entryType) {
-                    case T_EXEC, T_EXEC_FAIL, T_OPEN, T_CONNECT, T_EXIT, T_FORK, T_GENERIC -> {
+                    case T_EXEC, T_EXEC_FAIL, T_OPEN, T_CONNECT, T_EXIT, T_FORK, T_GENERIC, T_ENDPOINT -> {
                         record(into);
                         records++;
                         return true;
@@ -502,12 +506,28 @@ public final class CaptureReader implements Closeable {
                 String path = c.str();
                 r.setOpen(path, c.sint(), c.sint(), c.sint());
             }
-            case CONNECT -> {
+            case CONNECT, ENDPOINT -> {
                 int fd = c.sint();
                 int family = c.sint();
                 int port = c.sint();
                 byte[] addr = c.addrInto(ipv4, ipv6, noAddress);
                 r.setConnect(fd, family, port, addr, c.str());
+                if (kind == RawRecord.Kind.CONNECT && c.remaining() == 0) {
+                    // written before CONNECT records carried the kernel socket: nothing known, as the probe had
+                    r.setSocket(0, 0, 0, 0, noAddress, 0, noAddress, 0);
+                } else {
+                    int flags = c.sint();
+                    int skFamily = c.sint();
+                    int skType = c.sint();
+                    int skProtocol = c.sint();
+                    byte[] local = c.addrInto(localIpv4, localIpv6, noAddress);
+                    int localPort = c.sint();
+                    byte[] peer = c.addrInto(peerIpv4, peerIpv6, noAddress);
+                    r.setSocket(flags, skFamily, skType, skProtocol, local, localPort, peer, c.sint());
+                    for (int i = 0; i < 6; i++) {
+                        r.setArg(i, c.svar());
+                    }
+                }
             }
             case EXIT -> r.setExit(c.sint());
             case FORK -> r.setFork(c.sint(), c.sint());

@@ -315,12 +315,24 @@ public final class CaptureWriter implements Closeable {
                 p.svar(r.mode());
                 p.svar(r.dirfd());
             }
-            case CONNECT -> {
+            case CONNECT, ENDPOINT -> {
                 p.svar(r.fd());
                 p.svar(r.family());
                 p.svar(r.port());
                 p.addr(r.address().length == 0 ? null : r.address());
                 p.str(r.unixPath());
+                // what the kernel socket said (appended to CONNECT after the first release of the format)
+                p.svar(r.sockFlags());
+                p.svar(r.socketFamily());
+                p.svar(r.socketType());
+                p.svar(r.socketProtocol());
+                p.addr(r.localAddress().length == 0 ? null : r.localAddress());
+                p.svar(r.localPort());
+                p.addr(r.peerAddress().length == 0 ? null : r.peerAddress());
+                p.svar(r.peerPort());
+                for (int i = 0; i < 6; i++) {
+                    p.svar(r.arg(i));
+                }
             }
             case EXIT -> p.svar(r.exitCode());
             case FORK -> {

@@ -7,8 +7,9 @@ import dev.vigil.event.IpAddress;
  * sockets, both endpoints oriented client/server.
  *
  * <p>Owned by {@link SyscallState} and mutated only by it, on the thread that applies records.
- * Socket addresses the records do not carry (the local side of a connect, both sides of an
- * accepted socket) are filled lazily from {@code /proc/<pid>/net} the first time a field needs
+ * Socket endpoints come from the kernel socket facts of connect, accept, bind and send records;
+ * those a record does not carry (a GENERIC record of an older capture file, a socket the probe
+ * could not read) are filled lazily from {@code /proc/<pid>/net} the first time a field needs
  * them ({@link SyscallState#resolveSocket}).
  */
 public final class FdInfo {

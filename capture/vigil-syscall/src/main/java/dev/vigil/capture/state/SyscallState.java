@@ -27,9 +27,11 @@ import java.util.TreeMap;
  *       next record is applied: Falco evaluates the close and procexit events with the fd and the
  *       process still present.</li>
  *   <li>Whatever a record lacks is read from {@code /proc/<pid>} at exec time (exe path, caps,
- *       tty, session, container) or lazily when a field first needs it (environment, the local
- *       address of a connected socket, the vpid of a forked child in a pid namespace). Lazy reads
- *       can miss when the process is gone by then; the field is absent in that case.</li>
+ *       tty, session, container) or lazily when a field first needs it (environment, a socket
+ *       endpoint no record carried, the vpid of a forked child in a pid namespace). Lazy reads
+ *       can miss when the process is gone by then; the field is absent in that case. Socket
+ *       records carry the kernel socket's endpoints and type, so sockets of short-lived processes
+ *       need no lazy read.</li>
  *   <li>Missed records (ring-buffer drops) are healed by falling back to {@code /proc}: an unknown
  *       pid is read from {@code /proc/<pid>}, an unknown fd from {@code /proc/<pid>/fd/<n>}, and
  *       a periodic sweep forgets processes whose {@code /proc} entry disappeared.</li>
@@ -718,6 +720,7 @@ public final class SyscallState implements AutoCloseable {
                 pendingExit = p;
             }
             case GENERIC -> onGeneric(p, r);
+            case ENDPOINT -> onEndpoint(p, r);
         }
     }
 
@@ -937,11 +940,247 @@ public final class SyscallState implements AutoCloseable {
         f.connected = true;
         f.serverIp = remote;
         f.serverPort = r.port();
-        f.clientIp = null;
-        f.clientPort = -1;
-        f.unresolved = true;
+        // the client side is this socket's local endpoint, which the probe read from the kernel socket
+        IpAddress local = r.hasLocal() ? Ip.of(r.localAddress()) : null;
+        f.clientIp = local;
+        f.clientPort = local != null ? r.localPort() : -1;
+        f.unresolved = local == null; // else read from /proc when a field needs it
+        String proto = kernelL4proto(r);
+        if (proto != null) {
+            f.l4proto = proto;
+        }
         f.renderSocketName();
         if (changed) {
+            changedFd = f;
+        }
+    }
+
+    /** accept, accept4, bind, sendto, sendmsg with what the kernel socket said. */
+    private void onEndpoint(ProcessInfo p, RawRecord r) {
+        String name = syscallName(r.syscallNr());
+        switch (name == null ? "" : name) {
+            case "accept", "accept4" -> onAccept(p, r, r);
+            case "bind" -> onBind(p, r, r);
+            case "sendto", "sendmsg" -> onSend(p, r);
+            default -> currentFd = fd(p, (int) r.arg(0));
+        }
+    }
+
+    /** True when the record's kernel socket is an IP socket. */
+    private static boolean kernelIp(RawRecord k) {
+        return k != null && k.socketKnown() && (k.socketFamily() == AF_INET || k.socketFamily() == AF_INET6);
+    }
+
+    /** The L4 protocol of the record's kernel socket, or null when not an IP socket or not known. */
+    private static String kernelL4proto(RawRecord k) {
+        return kernelIp(k) ? l4proto(k.socketType(), k.socketProtocol()) : null;
+    }
+
+    /** libsinsp's L4 protocol name of a socket type and protocol, or null. */
+    private static String l4proto(int type, int protocol) {
+        return switch (type & 0xf) {
+            case 1 -> "tcp"; // SOCK_STREAM
+            case 2 -> protocol == 1 || protocol == 58 ? "icmp" : "udp"; // SOCK_DGRAM (ICMP "ping" sockets)
+            case 3 -> "raw";
+            default -> null;
+        };
+    }
+
+    private static FdType socketType(int family) {
+        return switch (family) {
+            case AF_UNIX -> FdType.UNIX;
+            case AF_INET -> FdType.IPV4;
+            case AF_INET6 -> FdType.IPV6;
+            case AF_NETLINK -> FdType.NETLINK;
+            default -> FdType.UNKNOWN;
+        };
+    }
+
+    /**
+     * The fd a socket record is about: from the table, else from /proc, else (the process is gone) a new
+     * entry when the kernel said it is a socket; null when nothing knows it.
+     */
+    private FdInfo socketFd(ProcessInfo p, int fd, RawRecord k) {
+        FdInfo f = p.fds.forWrite(fd);
+        if (f == null && fd >= 0) {
+            f = p.exited ? null : fdFromProc(p, fd);
+            if (f == null && k != null && k.socketKnown()) {
+                f = new FdInfo(fd, socketType(k.socketFamily()));
+            }
+            if (f != null) {
+                p.fds.put(f);
+            }
+        }
+        return f;
+    }
+
+    /**
+     * accept/accept4: the new fd is the server side of the connection, the peer its client. {@code k} is
+     * the record when it carries the new socket's endpoints (ENDPOINT), null for a GENERIC record; what
+     * it lacks comes from the listening socket and, lazily, /proc.
+     */
+    private void onAccept(ProcessInfo p, RawRecord r, RawRecord k) {
+        FdInfo listener = fd(p, (int) r.arg(0));
+        long ret = r.ret();
+        if (ret < 0) {
+            currentFd = listener;
+            return;
+        }
+        FdType type = listener != null ? listener.type : FdType.IPV4;
+        if (k != null && k.socketKnown()) {
+            type = socketType(k.socketFamily());
+        }
+        FdInfo f = new FdInfo((int) ret, type);
+        f.server = true;
+        f.connected = true;
+        if (listener != null) {
+            f.l4proto = listener.l4proto;
+            f.serverIp = listener.serverIp;
+            f.serverPort = listener.serverPort;
+            if (listener.type == FdType.UNIX) {
+                f.setName(listener.name);
+            }
+        }
+        boolean complete = false;
+        if (kernelIp(k)) {
+            String proto = kernelL4proto(k);
+            if (proto != null) {
+                f.l4proto = proto;
+            }
+            IpAddress local = k.hasLocal() ? Ip.of(k.localAddress()) : null;
+            IpAddress peer = k.hasPeer() ? Ip.of(k.peerAddress()) : null;
+            if (local != null) {
+                f.type = local.isV4() ? FdType.IPV4 : FdType.IPV6;
+                f.serverIp = local;
+                f.serverPort = k.localPort();
+            }
+            if (peer != null) {
+                f.clientIp = peer;
+                f.clientPort = k.peerPort();
+            }
+            complete = local != null && peer != null;
+        } else if (k != null && k.socketKnown() && k.socketFamily() == AF_UNIX && k.hasAddress() && k.family() == AF_UNIX) {
+            f.setName(k.unixPath());
+        }
+        f.unresolved = f.type != FdType.UNIX && !complete;
+        if (complete) {
+            f.renderSocketName();
+        }
+        if (r.syscallNr() == syscallNumber("accept4") && (r.arg(3) & O_CLOEXEC) != 0) {
+            f.openFlags = O_CLOEXEC;
+        }
+        p.fds.put(f);
+        currentFd = f;
+    }
+
+    /**
+     * bind: as libsinsp, an IP socket bound to a non-zero port becomes a server socket named by the bound
+     * address, a unix socket is named by its path. {@code k} is the record when it carries the address
+     * (ENDPOINT), null for a GENERIC record, whose address is then read from /proc.
+     */
+    private void onBind(ProcessInfo p, RawRecord r, RawRecord k) {
+        int fd = (int) r.arg(0);
+        FdInfo f = socketFd(p, fd, k);
+        currentFd = f;
+        if (r.ret() != 0 || f == null) {
+            return;
+        }
+        String proto = kernelL4proto(k);
+        if (proto != null) {
+            f.l4proto = proto;
+        }
+        if (k != null && k.hasAddress()) {
+            String old = f.name;
+            if (k.family() == AF_UNIX) {
+                f.type = FdType.UNIX;
+                f.setName(k.unixPath());
+            } else if (k.family() == AF_INET || k.family() == AF_INET6) {
+                IpAddress a = Ip.of(k.address());
+                int port = k.port();
+                if (a == null) {
+                    return;
+                }
+                f.type = a.isV4() ? FdType.IPV4 : FdType.IPV6;
+                if (port == 0) {
+                    return; // an ephemeral port for a client socket: libsinsp leaves the fd as it is
+                }
+                f.listening = true;
+                f.server = true;
+                f.serverIp = a;
+                f.serverPort = port;
+                f.clientIp = null;
+                f.clientPort = -1;
+                f.unresolved = false;
+                f.renderSocketName();
+            } else {
+                return;
+            }
+            if (!old.equals(f.name)) {
+                changedFd = f;
+            }
+            return;
+        }
+        if (f.type.isIp() || f.type == FdType.UNKNOWN) {
+            f.listening = true;
+            f.server = true;
+            f.unresolved = true;
+        }
+    }
+
+    /**
+     * sendto/sendmsg with a destination: as libsinsp's tuple update, an IP socket's endpoints become this
+     * socket's local endpoint and the destination (the socket's peer when it is connected, else the address
+     * the caller named), oriented by the socket's role; the name changes when the destination does (UDP).
+     */
+    private void onSend(ProcessInfo p, RawRecord r) {
+        FdInfo f = socketFd(p, r.fd(), r);
+        currentFd = f;
+        if (f == null || r.ret() < 0) {
+            return;
+        }
+        boolean ip = r.socketKnown() ? kernelIp(r) : f.type.isIp();
+        if (!ip) {
+            return;
+        }
+        IpAddress dest;
+        int destPort;
+        if (r.hasPeer()) {
+            dest = Ip.of(r.peerAddress());
+            destPort = r.peerPort();
+        } else if (r.hasAddress() && (r.family() == AF_INET || r.family() == AF_INET6)) {
+            dest = Ip.of(r.address());
+            destPort = r.port();
+        } else {
+            return; // no destination: the socket is unchanged
+        }
+        if (dest == null) {
+            return;
+        }
+        IpAddress local = r.hasLocal() ? Ip.of(r.localAddress()) : null;
+        int localPort = local != null ? r.localPort() : -1;
+        String old = f.name;
+        boolean wasUnresolved = f.unresolved;
+        f.type = dest.isV4() ? FdType.IPV4 : FdType.IPV6;
+        String proto = kernelL4proto(r);
+        // libsinsp takes a socket whose peer changes without a known protocol for UDP (TCP cannot)
+        f.l4proto = proto != null ? proto : f.l4proto != null ? f.l4proto : "udp";
+        if (f.server) {
+            if (local != null) {
+                f.serverIp = local;
+                f.serverPort = localPort;
+            }
+            f.clientIp = dest;
+            f.clientPort = destPort;
+        } else {
+            f.clientIp = local;
+            f.clientPort = localPort;
+            f.serverIp = dest;
+            f.serverPort = destPort;
+        }
+        f.listening = false;
+        f.unresolved = false;
+        f.renderSocketName();
+        if (!wasUnresolved && !old.equals(f.name)) {
             changedFd = f;
         }
     }
@@ -988,31 +1227,9 @@ public final class SyscallState implements AutoCloseable {
                     currentFd = f;
                 }
             }
-            case "accept", "accept4" -> {
-                FdInfo listener = fd(p, a0);
-                if (ret >= 0) {
-                    FdInfo f = new FdInfo((int) ret, listener != null ? listener.type : FdType.IPV4);
-                    f.server = true;
-                    f.connected = true;
-                    if (listener != null) {
-                        f.l4proto = listener.l4proto;
-                        f.serverIp = listener.serverIp;
-                        f.serverPort = listener.serverPort;
-                        if (listener.type == FdType.UNIX) {
-                            f.setName(listener.name);
-                        }
-                    }
-                    f.unresolved = f.type != FdType.UNIX;
-                    if (name.equals("accept4") && (r.arg(3) & O_CLOEXEC) != 0) {
-                        f.openFlags = O_CLOEXEC;
-                    }
-                    p.fds.put(f);
-                    currentFd = f;
-                } else {
-                    currentFd = listener;
-                }
-            }
-            case "bind", "listen" -> {
+            case "accept", "accept4" -> onAccept(p, r, null);
+            case "bind" -> onBind(p, r, null);
+            case "listen" -> {
                 FdInfo f = p.fds.forWrite(a0);
                 if (f == null) {
                     f = fdFromProc(p, a0);
@@ -1024,7 +1241,7 @@ public final class SyscallState implements AutoCloseable {
                 if (ret == 0 && f != null && (f.type.isIp() || f.type == FdType.UNKNOWN)) {
                     f.listening = true;
                     f.server = true;
-                    if (name.equals("bind") || f.serverIp == null) {
+                    if (f.serverIp == null) {
                         f.unresolved = true;
                     }
                 }
@@ -1133,22 +1350,10 @@ public final class SyscallState implements AutoCloseable {
     }
 
     private static FdInfo newSocket(int fd, int domain, int type, int protocol) {
-        FdType t = switch (domain) {
-            case AF_UNIX -> FdType.UNIX;
-            case AF_INET -> FdType.IPV4;
-            case AF_INET6 -> FdType.IPV6;
-            case AF_NETLINK -> FdType.NETLINK;
-            default -> FdType.UNKNOWN;
-        };
+        FdType t = socketType(domain);
         FdInfo f = new FdInfo(fd, t);
         if (t.isIp()) {
-            int base = type & 0xf;
-            f.l4proto = switch (base) {
-                case 1 -> "tcp";
-                case 2 -> protocol == 1 || protocol == 58 ? "icmp" : "udp";
-                case 3 -> "raw";
-                default -> null;
-            };
+            f.l4proto = l4proto(type, protocol);
         }
         if ((type & O_CLOEXEC) != 0) {
             f.openFlags = O_CLOEXEC;

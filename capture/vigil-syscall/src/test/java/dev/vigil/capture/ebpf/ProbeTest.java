@@ -2,6 +2,7 @@ package dev.vigil.capture.ebpf;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -73,12 +74,18 @@ class ProbeTest {
     /** A copy of the fields a test looks at, since the reader reuses its RawRecord. */
     record Seen(RawRecord.Kind kind, int pid, int tid, int ppid, int nr, long ret, long ts, String comm,
                 String filename, List<String> argv, String path, int flags, int dirfd, int fd, int family, int port,
-                byte[] address, String unixPath, int exitCode, int childPid, int childTid, long arg0, long cgroupId) {
+                byte[] address, String unixPath, int exitCode, int childPid, int childTid, long arg0, long cgroupId,
+                boolean hasAddress, boolean socketKnown, int skFamily, int skType, int skProtocol, boolean hasLocal,
+                byte[] localAddress, int localPort, boolean hasPeer, byte[] peerAddress, int peerPort) {
 
         static Seen of(RawRecord r) {
+            boolean sock = r.kind() == RawRecord.Kind.CONNECT || r.kind() == RawRecord.Kind.ENDPOINT;
             return new Seen(r.kind(), r.pid(), r.tid(), r.ppid(), r.syscallNr(), r.ret(), r.monotonicNanos(), r.comm(),
                     r.filename(), List.copyOf(r.argv()), r.path(), r.flags(), r.dirfd(), r.fd(), r.family(), r.port(),
-                    r.address().clone(), r.unixPath(), r.exitCode(), r.childPid(), r.childTid(), r.arg(0), r.cgroupId());
+                    r.address().clone(), r.unixPath(), r.exitCode(), r.childPid(), r.childTid(), r.arg(0), r.cgroupId(),
+                    sock && r.hasAddress(), sock && r.socketKnown(), r.socketFamily(), r.socketType(), r.socketProtocol(),
+                    sock && r.hasLocal(), r.localAddress().clone(), r.localPort(), sock && r.hasPeer(),
+                    r.peerAddress().clone(), r.peerPort());
         }
 
         @Override
@@ -87,8 +94,10 @@ class ProbeTest {
                     + switch (kind) {
                         case EXEC, EXEC_FAIL -> " file=" + filename + " argv=" + argv;
                         case OPEN -> " path=" + path + " flags=0" + Integer.toOctalString(flags) + " dirfd=" + dirfd;
-                        case CONNECT -> " fd=" + fd + " family=" + family + " addr=" + Arrays.toString(address) + " port="
-                                + port + " unix=" + unixPath;
+                        case CONNECT, ENDPOINT -> " fd=" + fd + " family=" + family + " addr=" + Arrays.toString(address)
+                                + " port=" + port + " unix=" + unixPath + " sk=" + skFamily + "/" + skType + "/" + skProtocol
+                                + " local=" + Arrays.toString(localAddress) + ":" + localPort + " peer="
+                                + Arrays.toString(peerAddress) + ":" + peerPort;
                         case EXIT -> " status=" + exitCode;
                         case FORK -> " child=" + childPid + "/" + childTid;
                         case GENERIC -> " arg0=" + arg0;
@@ -261,6 +270,181 @@ class ProbeTest {
             assertThat(stats.events()).isGreaterThanOrEqualTo(c.seen.size());
             assertThat(stats.drops()).isZero();
             assertThat(probe.decodeErrors()).isZero();
+        }
+    }
+
+    private static String ip(byte[] address) throws IOException {
+        return InetAddress.getByAddress(address).getHostAddress();
+    }
+
+    /**
+     * A client that is gone before its record is read: the CONNECT record itself carries the local
+     * address and port the kernel assigned (what the client's getsockname saw) and the socket's type.
+     */
+    @Test
+    void connectCarriesTheKernelsLocalEndpointAndSocketType() throws Exception {
+        try (Probe probe = Probe.open(config(SELF));
+             ServerSocket server = new ServerSocket(0, 5, InetAddress.getByName("127.0.0.1"))) {
+            probe.select(Set.of(Syscalls.number("connect")), false, false, false);
+            Collector c = new Collector(probe);
+            int port = server.getLocalPort();
+            String[] out = PythonChild.run("import os, socket\n"
+                    + "s = socket.create_connection(('127.0.0.1', " + port + "))\n"
+                    + "print(os.getpid(), *s.getsockname(), flush=True)\n").getFirst().split(" ");
+            int pid = Integer.parseInt(out[0]);
+            Expect connect = new Expect("CONNECT to 127.0.0.1:" + port + " by python " + pid,
+                    s -> s.kind == RawRecord.Kind.CONNECT && s.pid == pid && s.port == port);
+            c.awaitAll(connect);
+            Seen s = c.first(connect);
+            assertThat(s.ret).isZero();
+            assertThat(s.hasAddress).isTrue();
+            assertThat(s.address).containsExactly(127, 0, 0, 1);
+            assertThat(s.socketKnown).isTrue();
+            assertThat(s.skFamily).as("AF_INET").isEqualTo(2);
+            assertThat(s.skType).as("SOCK_STREAM").isEqualTo(1);
+            assertThat(s.skProtocol).as("IPPROTO_TCP").isEqualTo(6);
+            assertThat(s.hasLocal).isTrue();
+            assertThat(ip(s.localAddress)).as("the client's getsockname address").isEqualTo(out[1]);
+            assertThat(s.localPort).as("the client's getsockname port").isEqualTo(Integer.parseInt(out[2]));
+            assertThat(s.hasPeer).isTrue();
+            assertThat(s.peerAddress).containsExactly(127, 0, 0, 1);
+            assertThat(s.peerPort).isEqualTo(port);
+            assertThat(probe.stats().drops()).isZero();
+        }
+    }
+
+    /** UDP sendto and sendmsg name their destination; the kernel bound the socket to a local port on the first send. */
+    @Test
+    void sendtoAndSendmsgCarryTheirUdpDestination() throws Exception {
+        try (Probe probe = Probe.open(config(SELF));
+             DatagramSocket first = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+             DatagramSocket second = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            probe.select(Set.of(Syscalls.number("sendto"), Syscalls.number("sendmsg")), false, false, false);
+            Collector c = new Collector(probe);
+            int p1 = first.getLocalPort();
+            int p2 = second.getLocalPort();
+            String[] out = PythonChild.run("import os, socket\n"
+                    + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                    + "s.sendto(b'vigil', ('127.0.0.1', " + p1 + "))\n"
+                    + "s.sendmsg([b'vigil'], [], 0, ('127.0.0.1', " + p2 + "))\n"
+                    + "print(os.getpid(), *s.getsockname(), flush=True)\n").getFirst().split(" ");
+            int pid = Integer.parseInt(out[0]);
+            int localPort = Integer.parseInt(out[2]);
+            Expect sendto = new Expect("sendto 127.0.0.1:" + p1 + " by python " + pid, s -> s.kind == RawRecord.Kind.ENDPOINT
+                    && s.pid == pid && s.nr == Syscalls.number("sendto"));
+            Expect sendmsg = new Expect("sendmsg 127.0.0.1:" + p2 + " by python " + pid, s -> s.kind == RawRecord.Kind.ENDPOINT
+                    && s.pid == pid && s.nr == Syscalls.number("sendmsg"));
+            c.awaitAll(sendto, sendmsg);
+            for (Seen s : List.of(c.first(sendto), c.first(sendmsg))) {
+                assertThat(s.ret).as("%s", s).isEqualTo(5);
+                assertThat(s.hasAddress).as("%s", s).isTrue();
+                assertThat(s.family).isEqualTo(2);
+                assertThat(s.address).containsExactly(127, 0, 0, 1);
+                assertThat(s.skType).as("SOCK_DGRAM").isEqualTo(2);
+                assertThat(s.skProtocol).as("IPPROTO_UDP").isEqualTo(17);
+                assertThat(s.hasLocal).isTrue();
+                assertThat(ip(s.localAddress)).as("an unconnected socket: the wildcard address").isEqualTo(out[1]);
+                assertThat(s.localPort).isEqualTo(localPort);
+                assertThat(s.hasPeer).as("not connected").isFalse();
+            }
+            assertThat(c.first(sendto).port).isEqualTo(p1);
+            assertThat(c.first(sendto).fd).isEqualTo(c.first(sendmsg).fd);
+            assertThat(c.first(sendmsg).port).isEqualTo(p2);
+        }
+    }
+
+    /** A child server: bind names its address (the kernel's port for port 0), accept both ends of the new socket. */
+    @Test
+    void bindAndAcceptOfAChildServer() throws Exception {
+        try (Probe probe = Probe.open(config(SELF))) {
+            probe.select(Set.of(Syscalls.number("bind"), Syscalls.number("accept"), Syscalls.number("accept4")),
+                    false, false, false);
+            Collector c = new Collector(probe);
+            int pid;
+            int port;
+            int clientPort;
+            String[] accepted;
+            try (PythonChild child = PythonChild.start("import os, socket\n"
+                    + "srv = socket.socket()\n"
+                    + "srv.bind(('127.0.0.1', 0))\n"
+                    + "srv.listen(1)\n"
+                    + "srv.settimeout(10)\n"
+                    + "print(os.getpid(), srv.fileno(), srv.getsockname()[1], flush=True)\n"
+                    + "conn, peer = srv.accept()\n"
+                    + "print(conn.fileno(), *peer, flush=True)\n"
+                    + "conn.close()\n")) {
+                String[] first = child.nextLine();
+                pid = Integer.parseInt(first[0]);
+                port = Integer.parseInt(first[2]);
+                try (Socket client = new Socket(InetAddress.getByName("127.0.0.1"), port)) {
+                    clientPort = client.getLocalPort();
+                    accepted = child.nextLine();
+                }
+                child.awaitExit();
+                assertThat(Integer.parseInt(first[1])).as("listening fd").isGreaterThanOrEqualTo(0);
+                int listenFd = Integer.parseInt(first[1]);
+                Expect bind = new Expect("bind by python " + pid, s -> s.kind == RawRecord.Kind.ENDPOINT && s.pid == pid
+                        && s.nr == Syscalls.number("bind"));
+                Expect accept = new Expect("accept by python " + pid, s -> s.kind == RawRecord.Kind.ENDPOINT && s.pid == pid
+                        && (s.nr == Syscalls.number("accept") || s.nr == Syscalls.number("accept4")) && s.ret >= 0);
+                c.awaitAll(bind, accept);
+
+                Seen b = c.first(bind);
+                assertThat(b.ret).isZero();
+                assertThat(b.fd).isEqualTo(listenFd);
+                assertThat(b.hasAddress).isTrue();
+                assertThat(b.address).containsExactly(127, 0, 0, 1);
+                assertThat(b.port).as("bound with port 0").isZero();
+                assertThat(b.hasLocal).isTrue();
+                assertThat(b.localPort).as("the port the kernel chose").isEqualTo(port);
+                assertThat(b.skType).isEqualTo(1);
+
+                Seen a = c.first(accept);
+                assertThat(a.fd).as("the listening socket").isEqualTo(listenFd);
+                assertThat(a.ret).as("the new fd").isEqualTo(Integer.parseInt(accepted[0]));
+                assertThat(a.skType).as("SOCK_STREAM").isEqualTo(1);
+                assertThat(a.skProtocol).as("IPPROTO_TCP").isEqualTo(6);
+                assertThat(a.hasLocal).isTrue();
+                assertThat(a.localAddress).containsExactly(127, 0, 0, 1);
+                assertThat(a.localPort).isEqualTo(port);
+                assertThat(a.hasPeer).isTrue();
+                assertThat(ip(a.peerAddress)).isEqualTo(accepted[1]);
+                assertThat(a.peerPort).as("this JVM's client port, as the child's accept saw it")
+                        .isEqualTo(clientPort).isEqualTo(Integer.parseInt(accepted[2]));
+            }
+        }
+    }
+
+    /** accept of a unix socket carries the path the listener is bound to, read from the kernel socket. */
+    @Test
+    void acceptOfAUnixSocketCarriesItsPath(@TempDir Path dir) throws Exception {
+        Path socketPath = dir.resolve("srv.sock");
+        try (Probe probe = Probe.open(config(SELF))) {
+            probe.select(Set.of(Syscalls.number("accept"), Syscalls.number("accept4")), false, false, false);
+            Collector c = new Collector(probe);
+            int pid;
+            try (PythonChild child = PythonChild.start("import os, socket\n"
+                    + "srv = socket.socket(socket.AF_UNIX)\n"
+                    + "srv.bind('" + socketPath + "')\n"
+                    + "srv.listen(1)\n"
+                    + "srv.settimeout(10)\n"
+                    + "print(os.getpid(), flush=True)\n"
+                    + "conn, _ = srv.accept()\n"
+                    + "conn.close()\n")) {
+                pid = Integer.parseInt(child.nextLine()[0]);
+                try (SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                    assertThat(client.connect(UnixDomainSocketAddress.of(socketPath))).isTrue();
+                    child.awaitExit();
+                }
+            }
+            Expect accept = new Expect("unix accept by python " + pid, s -> s.kind == RawRecord.Kind.ENDPOINT
+                    && s.pid == pid && s.ret >= 0);
+            c.awaitAll(accept);
+            Seen a = c.first(accept);
+            assertThat(a.skFamily).as("AF_UNIX").isEqualTo(1);
+            assertThat(a.hasAddress).isTrue();
+            assertThat(a.unixPath).isEqualTo(socketPath.toString());
+            assertThat(a.hasLocal).as("no IP endpoints").isFalse();
         }
     }
 

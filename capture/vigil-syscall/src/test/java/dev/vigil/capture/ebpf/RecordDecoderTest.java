@@ -239,15 +239,28 @@ class RecordDecoderTest {
     }
 
     private Rec connect(int family) {
-        Rec r = new Rec(KIND_CONNECT, CONNECT_SIZE).nr(NR_CONNECT);
-        r.b.putInt(CONNECT_FD, 7).putShort(CONNECT_FAMILY, (short) family);
+        Rec r = new Rec(KIND_CONNECT, SOCK_SIZE).nr(NR_CONNECT);
+        r.b.putInt(SOCK_FD, 7).putShort(SOCK_FAMILY, (short) family).putShort(SOCK_FLAGS, (short) SOCK_ADDR);
+        r.b.putLong(SOCK_ARGS, 7).putLong(SOCK_ARGS + 8, 0x7ffd_0000_1000L).putLong(SOCK_ARGS + 16, 16);
         return r;
+    }
+
+    /** An ENDPOINT record of syscall nr with the kernel socket's facts (family, type, protocol). */
+    private Rec endpoint(int nr, int skFamily, int skType, int skProtocol) {
+        Rec r = new Rec(KIND_ENDPOINT, SOCK_SIZE).nr(nr);
+        r.b.putShort(SOCK_FLAGS, (short) SOCK_KNOWN).putShort(SOCK_SK_FAMILY, (short) skFamily)
+                .putShort(SOCK_SK_TYPE, (short) skType).putShort(SOCK_SK_PROTOCOL, (short) skProtocol);
+        return r;
+    }
+
+    private static void flags(Rec r, int flags) {
+        r.b.putShort(SOCK_FLAGS, (short) (r.b.getShort(SOCK_FLAGS) | flags));
     }
 
     @Test
     void connectIpv4() {
         Rec r = connect(AF_INET);
-        r.b.putShort(CONNECT_PORT, (short) 65000).put(CONNECT_ADDR, new byte[] {127, 0, 0, 1});
+        r.b.putShort(SOCK_PORT, (short) 65000).put(SOCK_ADDR_BYTES, new byte[] {127, 0, 0, 1});
         assertThat(decode(r.bytes())).isTrue();
         assertThat(record.kind()).isEqualTo(RawRecord.Kind.CONNECT);
         assertThat(record.fd()).isEqualTo(7);
@@ -255,6 +268,37 @@ class RecordDecoderTest {
         assertThat(record.port()).isEqualTo(65000);
         assertThat(record.address()).containsExactly(127, 0, 0, 1);
         assertThat(record.unixPath()).isEmpty();
+        assertThat(record.hasAddress()).isTrue();
+        assertThat(record.arg(0)).isEqualTo(7);
+        assertThat(record.arg(1)).isEqualTo(0x7ffd_0000_1000L);
+        assertThat(record.arg(2)).isEqualTo(16);
+        assertThat(record.socketKnown()).as("no kernel socket facts in this record").isFalse();
+        assertThat(record.hasLocal()).isFalse();
+        assertThat(record.localAddress()).isEmpty();
+        assertThat(record.hasPeer()).isFalse();
+        assertThat(record.peerAddress()).isEmpty();
+    }
+
+    @Test
+    void connectCarriesTheKernelSocketsLocalEndpointAndType() {
+        Rec r = connect(AF_INET);
+        r.b.putShort(SOCK_PORT, (short) 8080).put(SOCK_ADDR_BYTES, new byte[] {10, 0, 0, 9});
+        flags(r, SOCK_KNOWN | SOCK_LOCAL | SOCK_PEER);
+        r.b.putShort(SOCK_SK_FAMILY, (short) AF_INET).putShort(SOCK_SK_TYPE, (short) 1).putShort(SOCK_SK_PROTOCOL, (short) 6);
+        r.b.put(SOCK_LADDR, new byte[] {10, 0, 0, 2}).putShort(SOCK_LPORT, (short) 51234);
+        r.b.put(SOCK_RADDR, new byte[] {10, 0, 0, 9}).putShort(SOCK_RPORT, (short) 8080);
+        assertThat(decode(r.bytes())).isTrue();
+        assertThat(record.socketKnown()).isTrue();
+        assertThat(record.socketFamily()).isEqualTo(AF_INET);
+        assertThat(record.socketType()).isEqualTo(1);
+        assertThat(record.socketProtocol()).isEqualTo(6);
+        assertThat(record.hasLocal()).isTrue();
+        assertThat(record.localAddress()).containsExactly(10, 0, 0, 2);
+        assertThat(record.localPort()).isEqualTo(51234);
+        assertThat(record.hasPeer()).isTrue();
+        assertThat(record.peerAddress()).containsExactly(10, 0, 0, 9);
+        assertThat(record.peerPort()).isEqualTo(8080);
+        assertThat(record.sockFlags()).isEqualTo(SOCK_ADDR | SOCK_KNOWN | SOCK_LOCAL | SOCK_PEER);
     }
 
     @Test
@@ -262,20 +306,26 @@ class RecordDecoderTest {
         Rec r = connect(AF_INET6);
         byte[] loopback = new byte[16];
         loopback[15] = 1;
-        r.b.putShort(CONNECT_PORT, (short) 443).put(CONNECT_ADDR, loopback);
+        r.b.putShort(SOCK_PORT, (short) 443).put(SOCK_ADDR_BYTES, loopback);
         r.ret(-115); // EINPROGRESS
+        flags(r, SOCK_KNOWN | SOCK_LOCAL);
+        r.b.putShort(SOCK_SK_FAMILY, (short) AF_INET6).putShort(SOCK_SK_TYPE, (short) 1).putShort(SOCK_SK_PROTOCOL, (short) 6);
+        r.b.put(SOCK_LADDR, loopback).putShort(SOCK_LPORT, (short) 40000);
         assertThat(decode(r.bytes())).isTrue();
         assertThat(record.family()).isEqualTo(AF_INET6);
         assertThat(record.port()).isEqualTo(443);
         assertThat(record.address()).containsExactly(loopback);
         assertThat(record.ret()).isEqualTo(-115);
+        assertThat(record.localAddress()).as("16 bytes for an AF_INET6 socket").containsExactly(loopback);
+        assertThat(record.localPort()).isEqualTo(40000);
+        assertThat(record.hasPeer()).isFalse();
     }
 
     @Test
     void connectUnix() {
         Rec r = connect(AF_UNIX);
         byte[] path = cstr("/run/containerd/containerd.sock");
-        r.b.putShort(CONNECT_UNIX_LEN, (short) path.length).put(CONNECT_UNIX_PATH, path);
+        r.b.putShort(SOCK_UNIX_LEN, (short) path.length).put(SOCK_UNIX_PATH, path);
         assertThat(decode(r.bytes())).isTrue();
         assertThat(record.family()).isEqualTo(AF_UNIX);
         assertThat(record.unixPath()).isEqualTo("/run/containerd/containerd.sock");
@@ -283,7 +333,7 @@ class RecordDecoderTest {
 
         Rec abstractName = connect(AF_UNIX);
         byte[] name = "\0dbus-xyz".getBytes(StandardCharsets.UTF_8);
-        abstractName.b.putShort(CONNECT_UNIX_LEN, (short) name.length).put(CONNECT_UNIX_PATH, name);
+        abstractName.b.putShort(SOCK_UNIX_LEN, (short) name.length).put(SOCK_UNIX_PATH, name);
         assertThat(decode(abstractName.bytes())).isTrue();
         assertThat(record.unixPath()).isEqualTo("@dbus-xyz");
     }
@@ -295,6 +345,106 @@ class RecordDecoderTest {
         assertThat(record.family()).isEqualTo(16);
         assertThat(record.address()).isEmpty();
         assertThat(record.unixPath()).isEmpty();
+    }
+
+    @Test
+    void anAddressTheProbeCouldNotReadIsAbsent() {
+        Rec r = connect(AF_INET);
+        r.b.putShort(SOCK_FLAGS, (short) 0).putShort(SOCK_PORT, (short) 80).put(SOCK_ADDR_BYTES, new byte[] {1, 2, 3, 4});
+        assertThat(decode(r.bytes())).isTrue();
+        assertThat(record.hasAddress()).isFalse();
+        assertThat(record.family()).isEqualTo(AF_INET);
+        assertThat(record.address()).isEmpty();
+    }
+
+    @Test
+    void acceptCarriesBothEndpointsOfTheNewSocket() {
+        Rec r = endpoint(NR_ACCEPT4, AF_INET, 1, 6).ret(9);
+        r.b.putInt(SOCK_FD, 3).putLong(SOCK_ARGS, 3).putLong(SOCK_ARGS + 24, 02000000);
+        flags(r, SOCK_LOCAL | SOCK_PEER);
+        r.b.put(SOCK_LADDR, new byte[] {127, 0, 0, 1}).putShort(SOCK_LPORT, (short) 8080);
+        r.b.put(SOCK_RADDR, new byte[] {127, 0, 0, 5}).putShort(SOCK_RPORT, (short) 45678);
+        assertThat(decode(r.bytes())).isTrue();
+        assertThat(record.kind()).isEqualTo(RawRecord.Kind.ENDPOINT);
+        assertThat(record.syscallNr()).isEqualTo(NR_ACCEPT4);
+        assertThat(record.ret()).isEqualTo(9);
+        assertThat(record.fd()).as("the listening socket").isEqualTo(3);
+        assertThat(record.arg(3)).isEqualTo(02000000);
+        assertThat(record.hasAddress()).isFalse();
+        assertThat(record.address()).isEmpty();
+        assertThat(record.localAddress()).containsExactly(127, 0, 0, 1);
+        assertThat(record.localPort()).isEqualTo(8080);
+        assertThat(record.peerAddress()).containsExactly(127, 0, 0, 5);
+        assertThat(record.peerPort()).isEqualTo(45678);
+
+        // IPv6: 16-byte endpoints; the decoder does not keep the previous record's 4-byte arrays
+        Rec v6 = endpoint(NR_ACCEPT, AF_INET6, 1, 6).ret(10);
+        flags(v6, SOCK_LOCAL | SOCK_PEER);
+        byte[] local = new byte[16];
+        local[15] = 1;
+        byte[] peer = new byte[16];
+        peer[0] = 0x20;
+        peer[1] = 0x01;
+        peer[15] = 7;
+        v6.b.put(SOCK_LADDR, local).putShort(SOCK_LPORT, (short) 443).put(SOCK_RADDR, peer).putShort(SOCK_RPORT, (short) 50000);
+        assertThat(decode(v6.bytes())).isTrue();
+        assertThat(record.localAddress()).containsExactly(local);
+        assertThat(record.peerAddress()).containsExactly(peer);
+        assertThat(record.peerPort()).isEqualTo(50000);
+    }
+
+    @Test
+    void acceptOfAUnixSocketCarriesItsPath() {
+        Rec r = endpoint(NR_ACCEPT, AF_UNIX, 1, 0).ret(6);
+        flags(r, SOCK_ADDR);
+        byte[] path = "/run/app.sock".getBytes(StandardCharsets.UTF_8); // the kernel's copy may lack the NUL
+        r.b.putShort(SOCK_FAMILY, (short) AF_UNIX).putShort(SOCK_UNIX_LEN, (short) path.length).put(SOCK_UNIX_PATH, path);
+        assertThat(decode(r.bytes())).isTrue();
+        assertThat(record.socketFamily()).isEqualTo(AF_UNIX);
+        assertThat(record.unixPath()).isEqualTo("/run/app.sock");
+        assertThat(record.hasLocal()).isFalse();
+        assertThat(record.localAddress()).isEmpty();
+    }
+
+    @Test
+    void sendtoCarriesItsDestinationAndTheAutoBoundLocalPort() {
+        Rec r = endpoint(NR_SENDTO, AF_INET, 2, 17).ret(5);
+        flags(r, SOCK_ADDR | SOCK_LOCAL);
+        r.b.putInt(SOCK_FD, 4).putLong(SOCK_ARGS, 4).putLong(SOCK_ARGS + 16, 5);
+        r.b.putShort(SOCK_FAMILY, (short) AF_INET).putShort(SOCK_PORT, (short) 53).put(SOCK_ADDR_BYTES, new byte[] {8, 8, 4, 4});
+        r.b.putShort(SOCK_LPORT, (short) 39999); // unconnected UDP: local address 0.0.0.0
+        assertThat(decode(r.bytes())).isTrue();
+        assertThat(record.hasAddress()).isTrue();
+        assertThat(record.address()).containsExactly(8, 8, 4, 4);
+        assertThat(record.port()).isEqualTo(53);
+        assertThat(record.socketType()).isEqualTo(2);
+        assertThat(record.socketProtocol()).isEqualTo(17);
+        assertThat(record.localAddress()).containsExactly(0, 0, 0, 0);
+        assertThat(record.localPort()).isEqualTo(39999);
+        assertThat(record.hasPeer()).isFalse();
+        assertThat(record.arg(2)).isEqualTo(5);
+
+        // sendmsg without msg_name on a connected socket: no address, the peer instead
+        Rec msg = endpoint(NR_SENDMSG, AF_INET, 2, 17).ret(5);
+        flags(msg, SOCK_LOCAL | SOCK_PEER);
+        msg.b.put(SOCK_RADDR, new byte[] {10, 0, 0, 53}).putShort(SOCK_RPORT, (short) 53);
+        assertThat(decode(msg.bytes())).isTrue();
+        assertThat(record.hasAddress()).isFalse();
+        assertThat(record.address()).as("no stale address from the sendto").isEmpty();
+        assertThat(record.peerAddress()).containsExactly(10, 0, 0, 53);
+    }
+
+    @Test
+    void bindCarriesTheBoundAddress() {
+        Rec r = endpoint(NR_BIND, AF_INET6, 1, 6).ret(0);
+        flags(r, SOCK_ADDR | SOCK_LOCAL);
+        r.b.putShort(SOCK_FAMILY, (short) AF_INET6).putShort(SOCK_PORT, (short) 8443).put(SOCK_ADDR_BYTES, new byte[16]);
+        r.b.putShort(SOCK_LPORT, (short) 8443);
+        assertThat(decode(r.bytes())).isTrue();
+        assertThat(record.address()).hasSize(16).containsOnly(0);
+        assertThat(record.port()).isEqualTo(8443);
+        assertThat(record.localAddress()).hasSize(16);
+        assertThat(record.localPort()).isEqualTo(8443);
     }
 
     @Test
@@ -370,6 +520,9 @@ class RecordDecoderTest {
 
         Rec shortFixed = new Rec(KIND_CONNECT, FORK_SIZE);
         assertThat(decode(shortFixed.bytes())).isFalse();
+        Rec shortEndpoint = new Rec(KIND_ENDPOINT, SOCK_SIZE - 8);
+        assertThat(decode(shortEndpoint.bytes())).isFalse();
+        assertThat(decoder.problem()).contains("shorter than its fixed part (" + SOCK_SIZE + ")");
 
         Rec overflow = new Rec(KIND_OPEN, OPEN_PATH + 4);
         overflow.b.putShort(OPEN_PATH_LEN, (short) 400);
@@ -405,7 +558,7 @@ class RecordDecoderTest {
 
     @Test
     void kindsFollowRawRecordKindOrder() {
-        assertThat(RawRecord.Kind.values()).hasSize(KIND_GENERIC);
+        assertThat(RawRecord.Kind.values()).hasSize(KIND_ENDPOINT);
         assertThat(RawRecord.Kind.values()[KIND_EXEC - 1]).isEqualTo(RawRecord.Kind.EXEC);
         assertThat(RawRecord.Kind.values()[KIND_EXEC_FAIL - 1]).isEqualTo(RawRecord.Kind.EXEC_FAIL);
         assertThat(RawRecord.Kind.values()[KIND_OPEN - 1]).isEqualTo(RawRecord.Kind.OPEN);
@@ -413,5 +566,6 @@ class RecordDecoderTest {
         assertThat(RawRecord.Kind.values()[KIND_EXIT - 1]).isEqualTo(RawRecord.Kind.EXIT);
         assertThat(RawRecord.Kind.values()[KIND_FORK - 1]).isEqualTo(RawRecord.Kind.FORK);
         assertThat(RawRecord.Kind.values()[KIND_GENERIC - 1]).isEqualTo(RawRecord.Kind.GENERIC);
+        assertThat(RawRecord.Kind.values()[KIND_ENDPOINT - 1]).isEqualTo(RawRecord.Kind.ENDPOINT);
     }
 }

@@ -110,16 +110,44 @@ public final class Records {
         return this;
     }
 
+    /** The address a CONNECT or ENDPOINT record names. */
     public Records address(int family, byte[] address, int port) {
         r.family = family;
         r.address = address;
         r.port = port;
+        r.sockFlags |= RecordLayout.SOCK_ADDR;
         return this;
     }
 
     public Records unix(String path) {
         r.family = 1;
         r.unixPath = path;
+        r.sockFlags |= RecordLayout.SOCK_ADDR;
+        return this;
+    }
+
+    /** The kernel socket's family, type and protocol (CONNECT, ENDPOINT). */
+    public Records socket(int family, int type, int protocol) {
+        r.sockFlags |= RecordLayout.SOCK_KNOWN;
+        r.skFamily = family;
+        r.skType = type;
+        r.skProtocol = protocol;
+        return this;
+    }
+
+    /** The kernel socket's local endpoint. */
+    public Records local(byte[] address, int port) {
+        r.sockFlags |= RecordLayout.SOCK_LOCAL;
+        r.localAddress = address;
+        r.localPort = port;
+        return this;
+    }
+
+    /** The kernel socket's peer. */
+    public Records peer(byte[] address, int port) {
+        r.sockFlags |= RecordLayout.SOCK_PEER;
+        r.peerAddress = address;
+        r.peerPort = port;
         return this;
     }
 

@@ -24,6 +24,11 @@ class SyscallsTest {
         assertThat(Syscalls.number("openat")).isEqualTo(RecordLayout.NR_OPENAT);
         assertThat(Syscalls.number("openat2")).isEqualTo(RecordLayout.NR_OPENAT2);
         assertThat(Syscalls.number("connect")).isEqualTo(RecordLayout.NR_CONNECT);
+        assertThat(Syscalls.number("accept")).isEqualTo(RecordLayout.NR_ACCEPT);
+        assertThat(Syscalls.number("accept4")).isEqualTo(RecordLayout.NR_ACCEPT4);
+        assertThat(Syscalls.number("bind")).isEqualTo(RecordLayout.NR_BIND);
+        assertThat(Syscalls.number("sendto")).isEqualTo(RecordLayout.NR_SENDTO);
+        assertThat(Syscalls.number("sendmsg")).isEqualTo(RecordLayout.NR_SENDMSG);
         assertThat(Syscalls.number("execve")).isEqualTo(RecordLayout.NR_EXECVE);
         assertThat(Syscalls.number("execveat")).isEqualTo(RecordLayout.NR_EXECVEAT);
         assertThat(Syscalls.all().values()).allMatch(nr -> nr < RecordLayout.NR_SYSCALLS);

@@ -171,6 +171,37 @@ class CaptureFileErrorsTest {
         }
     }
 
+    /** A CONNECT entry as the first version of the format wrote it: no socket facts after the unix path. */
+    @Test
+    void aConnectRecordWithoutTheKernelSocketFactsReadsAsUnknown() throws IOException {
+        int before = (int) first(CaptureFormat.T_OPEN)[0];
+        // delta 0, cgroup 1, ret 0, pid/tid/ppid 1, uid/gid 0, nr 42, comm "", fd 5, family 2, port 443, 10.0.0.1, unix ""
+        int[] old = {0x04, 20, 0x00, 0x02, 0x00, 0x02, 0x02, 0x02, 0x00, 0x00, 0x54, 0x00,
+            0x0a, 0x04, 0xf6, 0x06, 0x04, 10, 0, 0, 1, 0x00};
+        byte[] tail = new byte[old.length];
+        for (int i = 0; i < tail.length; i++) {
+            tail[i] = (byte) old[i];
+        }
+        try (CaptureReader in = open(concat(file, before, tail))) {
+            RawRecord r = new RawRecord();
+            r.setSocket(15, 2, 1, 6, new byte[] {1, 2, 3, 4}, 9, new byte[] {5, 6, 7, 8}, 10); // stale values
+            assertThat(in.next(r)).isTrue();
+            assertThat(in.next(r)).isTrue();
+            assertThat(in.next(r)).isTrue();
+            assertThat(r.kind()).isEqualTo(RawRecord.Kind.CONNECT);
+            assertThat(r.fd()).isEqualTo(5);
+            assertThat(r.port()).isEqualTo(443);
+            assertThat(r.address()).containsExactly(10, 0, 0, 1);
+            assertThat(r.sockFlags()).isZero();
+            assertThat(r.socketKnown()).isFalse();
+            assertThat(r.hasLocal()).isFalse();
+            assertThat(r.localAddress()).isEmpty();
+            assertThat(r.peerAddress()).isEmpty();
+            assertThat(in.next(r)).isFalse();
+            assertThat(in.warning()).contains("without its END entry");
+        }
+    }
+
     @Test
     void aCutGzipFileReplaysItsCompleteRecords() throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -36,7 +36,10 @@ final class CaptureFiles {
         return r;
     }
 
-    /** One record of each kind (two CONNECTs for IPv4/IPv6, one for unix), with values that exercise the encoding. */
+    /**
+     * One record of each kind (CONNECTs for IPv4/IPv6/unix; ENDPOINTs for accept, sendto and a unix bind),
+     * with values that exercise the encoding.
+     */
     static List<RawRecord> everyKind() {
         List<RawRecord> out = new ArrayList<>();
         long t = MONO0 + 1_000;
@@ -56,15 +59,44 @@ final class CaptureFiles {
         RawRecord v4 = header(RawRecord.Kind.CONNECT, t += 10, P1, "curl");
         v4.setHeader(RawRecord.Kind.CONNECT, t, 1, -115, P1, P1, 1, 0, 0, Syscalls.number("connect"), "curl");
         v4.setConnect(5, 2, 443, new byte[] {93, (byte) 184, (byte) 216, 34}, "");
+        v4.setSocket(1 | 2 | 4, 2, 1, 6, new byte[] {10, 0, 0, 2}, 51234, new byte[0], 0);
+        v4.setArg(0, 5);
+        v4.setArg(1, 0x7ffd_1234_5678L);
+        v4.setArg(2, 16);
         out.add(v4);
         RawRecord v6 = header(RawRecord.Kind.CONNECT, t += 10, P1, "curl");
         v6.setHeader(RawRecord.Kind.CONNECT, t, 1, 0, P1, P1, 1, 0, 0, Syscalls.number("connect"), "curl");
         v6.setConnect(6, 10, 8080, HexFormat.of().parseHex("20010db8000000000000000000000001"), "");
+        v6.setSocket(1 | 2 | 4 | 8, 10, 1, 6, HexFormat.of().parseHex("20010db8000000000000000000000002"), 40000,
+                HexFormat.of().parseHex("20010db8000000000000000000000001"), 8080);
         out.add(v6);
         RawRecord unix = header(RawRecord.Kind.CONNECT, t += 10, P1, "curl");
         unix.setHeader(RawRecord.Kind.CONNECT, t, 1, 0, P1, P1, 1, 0, 0, Syscalls.number("connect"), "curl");
         unix.setConnect(7, 1, 0, new byte[0], "@abstract");
+        unix.setSocket(1 | 2, 1, 1, 0, new byte[0], 0, new byte[0], 0);
         out.add(unix);
+        RawRecord accept = header(RawRecord.Kind.ENDPOINT, t += 10, P1, "nginx");
+        accept.setHeader(RawRecord.Kind.ENDPOINT, t, 1, 8, P1, P1, 1, 0, 0, Syscalls.number("accept4"), "nginx");
+        accept.setConnect(3, 0, 0, new byte[0], "");
+        accept.setSocket(2 | 4 | 8, 2, 1, 6, new byte[] {127, 0, 0, 1}, 8080, new byte[] {127, 0, 0, 9}, 65535);
+        accept.setArg(0, 3);
+        accept.setArg(3, 02000000);
+        out.add(accept);
+        RawRecord sendto = header(RawRecord.Kind.ENDPOINT, t += 10, P1, "dig");
+        sendto.setHeader(RawRecord.Kind.ENDPOINT, t, 1, 40, P1, P1, 1, 0, 0, Syscalls.number("sendto"), "dig");
+        sendto.setConnect(4, 2, 53, new byte[] {8, 8, 8, 8}, "");
+        sendto.setSocket(1 | 2 | 4, 2, 2, 17, new byte[] {0, 0, 0, 0}, 39000, new byte[0], 0);
+        sendto.setArg(0, 4);
+        sendto.setArg(2, 40);
+        sendto.setArg(4, 0x7ffd_0000_0010L);
+        sendto.setArg(5, 16);
+        out.add(sendto);
+        RawRecord bind = header(RawRecord.Kind.ENDPOINT, t += 10, P1, "srv");
+        bind.setHeader(RawRecord.Kind.ENDPOINT, t, 1, 0, P1, P1, 1, 0, 0, Syscalls.number("bind"), "srv");
+        bind.setConnect(9, 1, 0, new byte[0], "/run/srv.sock");
+        bind.setSocket(1 | 2, 1, 2, 0, new byte[0], 0, new byte[0], 0);
+        bind.setArg(0, 9);
+        out.add(bind);
         RawRecord fork = header(RawRecord.Kind.FORK, t += 10, P1, "bash");
         fork.setFork(P2, P2 + 1);
         out.add(fork);
@@ -102,8 +134,17 @@ final class CaptureFiles {
                     .append(" mode=").append(r.exeMode()).append(" owner=").append(r.exeUid()).append(':').append(r.exeGid());
             case OPEN -> sb.append(" path=").append(r.path()).append(" flags=").append(r.flags()).append(" mode=").append(r.mode())
                     .append(" dirfd=").append(r.dirfd());
-            case CONNECT -> sb.append(" fd=").append(r.fd()).append(" family=").append(r.family()).append(" port=").append(r.port())
-                    .append(" addr=").append(HexFormat.of().formatHex(r.address())).append(" unix=").append(r.unixPath());
+            case CONNECT, ENDPOINT -> {
+                sb.append(" fd=").append(r.fd()).append(" family=").append(r.family()).append(" port=").append(r.port())
+                        .append(" addr=").append(HexFormat.of().formatHex(r.address())).append(" unix=").append(r.unixPath())
+                        .append(" sockflags=").append(r.sockFlags()).append(" sk=").append(r.socketFamily()).append('/')
+                        .append(r.socketType()).append('/').append(r.socketProtocol()).append(" local=")
+                        .append(HexFormat.of().formatHex(r.localAddress())).append(':').append(r.localPort()).append(" peer=")
+                        .append(HexFormat.of().formatHex(r.peerAddress())).append(':').append(r.peerPort());
+                for (int i = 0; i < 6; i++) {
+                    sb.append(" a").append(i).append('=').append(r.arg(i));
+                }
+            }
             case EXIT -> sb.append(" code=").append(r.exitCode());
             case FORK -> sb.append(" child=").append(r.childPid()).append('/').append(r.childTid());
             case GENERIC -> {
