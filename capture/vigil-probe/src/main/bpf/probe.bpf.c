@@ -257,8 +257,24 @@ static __always_inline __s64 ts_nanos(struct timespec64 *t)
 	return BPF_CORE_READ(t, tv_sec) * 1000000000LL + BPF_CORE_READ(t, tv_nsec);
 }
 
+/* The controlling terminal, encoded as /proc/PID/stat's tty_nr (and Falco's
+ * tty parameter): new_encode_dev(MKDEV(driver->major, driver->minor_start) +
+ * index); 0 without one. */
+static __always_inline __u32 task_tty_nr(struct task_struct *task)
+{
+	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
+	__u32 major, minor;
+
+	if (!tty)
+		return 0;
+	major = BPF_CORE_READ(tty, driver, major);
+	minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+	return (minor & 0xff) | (major << 8) | ((minor & ~0xffU) << 12);
+}
+
 /* The new executable's inode (number, times, mode, owner, overlayfs layer,
- * memfd) and the new credentials' capabilities, for an EXEC record. */
+ * memfd), the new credentials' capabilities and the controlling terminal, for
+ * an EXEC record. */
 static __always_inline void fill_exe_info(struct vg_exec *r, struct task_struct *task, struct linux_binprm *bprm)
 {
 	struct file *file = BPF_CORE_READ(bprm, file);
@@ -267,6 +283,8 @@ static __always_inline void fill_exe_info(struct vg_exec *r, struct task_struct 
 	__u32 flags = 0;
 
 	__builtin_memset(&r->cap_inheritable, 0, sizeof(*r) - __builtin_offsetof(struct vg_exec, cap_inheritable));
+	r->tty = task_tty_nr(task);
+	flags |= VG_TTY_KNOWN;
 	if (cred && !bpf_core_read(&r->cap_inheritable, 8, &cred->cap_inheritable) &&
 	    !bpf_core_read(&r->cap_permitted, 8, &cred->cap_permitted) &&
 	    !bpf_core_read(&r->cap_effective, 8, &cred->cap_effective))

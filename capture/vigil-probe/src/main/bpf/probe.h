@@ -46,6 +46,7 @@
 #define VG_EXE_LOWER  4  /* on overlayfs, only in a lower (image) layer */
 #define VG_EXE_MEMFD  8  /* an anonymous memfd (memfd_create), not a file on disk */
 #define VG_CAPS_KNOWN 16 /* cap_inheritable, cap_permitted, cap_effective are set */
+#define VG_TTY_KNOWN  32 /* tty is set */
 
 /* vg_sock.sock_flags: which parts of a CONNECT or ENDPOINT record are set. */
 #define VG_SOCK_ADDR  1 /* family, port, addr or unix_path hold the address the syscall names */
@@ -150,7 +151,7 @@ struct vg_exec {
 	__u32 exe_mode;        /* 152 its i_mode (type and permission bits) */
 	__u32 exe_uid;         /* 156 its owner (kernel uid) */
 	__u32 exe_gid;         /* 160 its group (kernel gid) */
-	__u32 pad;             /* 164 */
+	__u32 tty;             /* 164 controlling terminal as /proc/PID/stat's tty_nr encodes it, 0 for none */
 	__u8 data[];           /* 168 */
 };
 

@@ -39,7 +39,8 @@ final class ArgRender {
             case A4 -> r.arg(4);
             case A5 -> r.arg(5);
             case OFLAGS -> r.flags() & 0xffffffffL;
-            case OMODE -> r.mode() & 0xffffffffL;
+            // the driver reports the mode only when the call can create a file (O_CREAT or O_TMPFILE)
+            case OMODE -> (r.flags() & 0100) != 0 || (r.flags() & 020200000) == 020200000 ? r.mode() & 0xffffffffL : 0;
             case DIRFD -> r.dirfd();
             case CFD -> r.fd();
             case TID -> r.tid();
@@ -69,7 +70,9 @@ final class ArgRender {
         return switch (p.kind()) {
             case FD, PID, SIG -> (int) v;
             case UID, GID, MODE -> v & 0xffffffffL;
-            case FLAGS, ENUM -> p.table().fromKernel.applyAsLong(v & 0xffffffffL);
+            // the driver adds O_F_CREATED to an open's flags when the kernel created the file (FMODE_CREATED)
+            case FLAGS, ENUM -> p.table().fromKernel.applyAsLong(v & 0xffffffffL)
+                    | (p.src() == EventParams.Src.OFLAGS && Extractors.created(e) ? Flags.PPM_O_F_CREATED : 0);
             default -> v;
         };
     }

@@ -220,7 +220,15 @@ final class Extractors {
      * always create; other O_CREAT opens (and creat) created the file when its birth time is the
      * event's time.
      */
-    private static boolean created(LiveEvent e) {
+    static boolean created(LiveEvent e) {
+        if (e.createdSeq != e.seq) {
+            e.createdValue = computeCreated(e);
+            e.createdSeq = e.seq;
+        }
+        return e.createdValue;
+    }
+
+    private static boolean computeCreated(LiveEvent e) {
         if (!e.isOpenFamily() || e.rec.ret() < 0) {
             return false;
         }
@@ -817,8 +825,10 @@ final class Extractors {
             case "container.mount.mode" -> mount(arg, idx, ContainerMetadata.Mount::mode, false);
             case "container.mount.rdwr" -> mount(arg, idx, m -> Boolean.toString(m.readWrite()), false);
             case "container.mount.propagation" -> mount(arg, idx, ContainerMetadata.Mount::propagation, false);
+            // the container plugin extracts proc.pidns_init_start_ts, also for host processes (the
+            // start of the host's pid 1, about the boot time); container metadata when known
             case "container.start_ts" -> num(e -> {
-                if (e.proc == null || e.proc.container().isHost()) {
+                if (e.proc == null) {
                     return NONE;
                 }
                 ContainerMetadata m = e.proc.container().metadata();

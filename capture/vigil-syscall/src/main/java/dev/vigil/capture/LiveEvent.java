@@ -49,6 +49,9 @@ public final class LiveEvent implements Event {
     long prevWall;
     /** Increments on every load; extractors use it to memoise per event. */
     long seq;
+    /** Whether the open of event {@link #createdSeq} created its file (see {@code Extractors.created}). */
+    long createdSeq = -1;
+    boolean createdValue;
 
     private final TypeNames types;
 

@@ -184,6 +184,15 @@ class LiveEventTest {
         apply(rec(Kind.OPEN, CAT).nr(nr("openat")).path("/tmp/dropper").dirfd(-100).flags(01 | 0100 | 0200).mode(0755).ret(6));
         assertThat(v.get("evt.is_open_create")).isEqualTo(true);
         assertThat(v.get("evt.is_open_exec")).isEqualTo(true);
+        // the driver marks an open that created its file with O_F_CREATED (FMODE_CREATED)
+        assertThat(v.get("evt.arg.flags")).isEqualTo("O_EXCL|O_CREAT|O_WRONLY|O_F_CREATED");
+        assertThat(v.get("evt.rawarg.flags")).isEqualTo((long) (Flags.PPM_O_EXCL | Flags.PPM_O_CREAT | Flags.PPM_O_WRONLY | Flags.PPM_O_F_CREATED));
+        assertThat(v.get("evt.arg.mode")).isEqualTo("0755");
+
+        // a mode without O_CREAT or O_TMPFILE is not reported: the driver sends 0
+        apply(rec(Kind.OPEN, CAT).nr(nr("openat")).path("notes.txt").dirfd(-100).flags(0).mode(0644).ret(9));
+        assertThat(v.get("evt.arg.mode")).isEqualTo("0");
+        assertThat(v.get("evt.arg.flags")).isEqualTo("O_RDONLY");
 
         // openat relative to a directory fd
         apply(rec(Kind.OPEN, CAT).nr(nr("openat")).path("/etc").dirfd(-100).flags(0200000).ret(7));
@@ -502,7 +511,10 @@ class LiveEventTest {
 
         apply(rec(Kind.GENERIC, CAT).nr(nr("memfd_create")).path("payload").args(0, 1).ret(13));
         assertThat(v.get("fd.type")).isEqualTo("memfd");
-        assertThat(v.get("fd.name")).isEqualTo("memfd:payload");
+        // libsinsp's parser test "memfd_create": fd.name is the name argument, typechar m
+        assertThat(v.get("fd.name")).isEqualTo("payload");
+        assertThat(v.get("fd.typechar")).isEqualTo("m");
+        assertThat(v.get("evt.arg.fd")).isEqualTo("<m>payload");
         assertThat(v.get("evt.arg.name")).isEqualTo("payload");
         assertThat(v.get("evt.arg.flags")).isEqualTo("MFD_CLOEXEC");
 
@@ -645,6 +657,29 @@ class LiveEventTest {
         assertThat(v.event.value(slot)).isEqualTo("/usr/bin/cat");
     }
 
+    /** The exe link is gone with the process: the path it was started through is resolved, if it is the inode the probe saw. */
+    @Test
+    void exepathOfAProcessGoneFromProcResolvesSymbolicLinks() throws IOException {
+        spawnTree();
+        Path real = Files.writeString(etc.resolve("real-tool"), "#");
+        Path link = Files.createSymbolicLink(etc.resolve("tool-link"), real);
+        long ino = ((Number) Files.getAttribute(real, "unix:ino")).longValue();
+        int viaLink = 4_100_031;
+        apply(rec(Kind.FORK, SH).comm("sh").child(viaLink));
+        apply(rec(Kind.EXEC, viaLink).ppid(SH).comm("tool-link").filename(link.toString()).argv(link.toString())
+                .exe(ino, 1L, 1L, 0100755, 0, 0, false, false, false));
+        assertThat(v.get("proc.exepath")).isEqualTo(real.toRealPath().toString());
+        assertThat(v.get("proc.exe")).isEqualTo(link.toString());
+        assertThat(v.get("proc.name")).isEqualTo("tool-link");
+
+        // another inode at that path now: the file changed since the exec, keep the path as given
+        int replaced = 4_100_032;
+        apply(rec(Kind.FORK, SH).comm("sh").child(replaced));
+        apply(rec(Kind.EXEC, replaced).ppid(SH).comm("tool-link").filename(link.toString()).argv(link.toString())
+                .exe(ino + 1, 1L, 1L, 0100755, 0, 0, false, false, false));
+        assertThat(v.get("proc.exepath")).isEqualTo(link.toString());
+    }
+
     @Test
     void kernelExeFactsAndCapabilitiesHoldForAProcessAlreadyGoneFromProc() {
         spawnTree();
@@ -654,7 +689,9 @@ class LiveEventTest {
         apply(rec(Kind.FORK, SH).comm("sh").child(dropped));
         apply(rec(Kind.EXEC, dropped).ppid(SH).comm("eg_dropped").filename("/tmp/eg_dropped").argv("/tmp/eg_dropped").uid(1, 1)
                 .exe(918273, 1_795_000_000_000_000_000L, 1_794_000_000_000_000_000L, 0100755, 0, 0, true, false, false)
-                .caps(0, 0x200002L, 0x200002L));
+                .caps(0, 0x200002L, 0x200002L).tty(136 << 8 | 5));
+        assertThat(v.get("proc.tty")).as("/dev/pts/5, from the record: the process is not in /proc").isEqualTo(34821L);
+        assertThat(v.get("evt.arg.tty")).isEqualTo("34821");
         assertThat(v.get("proc.is_exe_upper_layer")).isEqualTo(true);
         assertThat(v.get("proc.is_exe_writable")).as("mode 755 owned by root, run by uid 1").isEqualTo(false);
         assertThat(v.get("evt.arg.flags")).isEqualTo("EXE_UPPER_LAYER");
@@ -667,6 +704,7 @@ class LiveEventTest {
         apply(rec(Kind.EXEC, fileless).ppid(SH).comm("3").filename("/dev/fd/3").argv("eg_memfd")
                 .exe(77, 1L, 1L, 0100777, 1000, 1000, false, false, true).caps(0, 0, 0));
         assertThat(v.get("proc.is_exe_from_memfd")).isEqualTo(true);
+        assertThat(v.get("proc.tty")).as("no terminal in the record: inherited through fork (here none)").isEqualTo(0L);
         assertThat(v.get("evt.arg.flags")).isEqualTo("EXE_WRITABLE|EXE_FROM_MEMFD");
         assertThat(v.get("proc.is_exe_upper_layer")).isEqualTo(false);
         assertThat(v.get("thread.cap_effective")).isEqualTo("");

@@ -67,6 +67,10 @@ class SyscallStateBootstrapIT {
             assertThat(v.get("user.name")).isEqualTo(System.getProperty("user.name"));
             assertThat(v.get("container.id")).isEqualTo("host");
             assertThat(v.get("container.name")).isEqualTo("host");
+            // the container plugin's container.start_ts is proc.pidns_init_start_ts, host processes
+            // included: the start of pid 1 of the host pid namespace
+            assertThat(v.get("proc.pidns_init_start_ts")).isEqualTo(state.process(1).startNanos());
+            assertThat(v.get("container.start_ts")).isEqualTo(state.process(1).startNanos());
             assertThat(v.get("proc.vpid")).isEqualTo(self);
             long parent = ProcessHandle.current().parent().orElseThrow().pid();
             assertThat(v.get("proc.pname")).isEqualTo(Files.readString(Path.of("/proc/" + parent + "/comm")).trim());

@@ -81,12 +81,55 @@ public record IpAddress(byte[] bytes) {
         return Arrays.hashCode(bytes);
     }
 
+    /**
+     * The address as {@code inet_ntop} (and so Falco) prints it: dotted quad, or IPv6 with the
+     * longest run of two or more zero groups compressed ({@code ::1}, not {@code 0:0:0:0:0:0:0:1}),
+     * IPv4-mapped and IPv4-compatible addresses with a dotted-quad tail, as glibc does.
+     */
     @Override
     public String toString() {
-        try {
-            return InetAddress.getByAddress(bytes).getHostAddress();
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e);
+        byte[] b = bytes;
+        if (b.length == 4) {
+            return (b[0] & 0xff) + "." + (b[1] & 0xff) + "." + (b[2] & 0xff) + "." + (b[3] & 0xff);
         }
+        int[] w = new int[8];
+        for (int i = 0; i < 8; i++) {
+            w[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+        }
+        boolean zeroHead = w[0] == 0 && w[1] == 0 && w[2] == 0 && w[3] == 0 && w[4] == 0;
+        if (zeroHead && (w[5] == 0xffff || (w[5] == 0 && (w[6] != 0 || w[7] > 1)))) {
+            String tail = (b[12] & 0xff) + "." + (b[13] & 0xff) + "." + (b[14] & 0xff) + "." + (b[15] & 0xff);
+            return w[5] == 0xffff ? "::ffff:" + tail : "::" + tail;
+        }
+        int bestStart = -1;
+        int bestLen = 0;
+        for (int i = 0; i < 8; ) {
+            if (w[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && w[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLen && j - i >= 2) {
+                bestStart = i;
+                bestLen = j - i;
+            }
+            i = j;
+        }
+        StringBuilder sb = new StringBuilder(40);
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                sb.append(i == 0 ? "::" : ":");
+                i += bestLen - 1;
+                continue;
+            }
+            sb.append(Integer.toHexString(w[i]));
+            if (i < 7) {
+                sb.append(':');
+            }
+        }
+        return sb.toString();
     }
 }

@@ -50,6 +50,19 @@ class OutputFormatTest {
                 "proc.aname[2]", "sshd")).isEqualTo(expected);
     }
 
+    /** Addresses print as inet_ntop prints them (IPv6 compressed), in the text line and in JSON. */
+    @Test
+    void addressesRenderAsInetNtop() {
+        Object v6 = dev.vigil.event.IpAddress.parse("::1").orElseThrow();
+        Object doc = dev.vigil.event.IpAddress.parse("2001:db8:0:0:1:0:0:1").orElseThrow();
+        Object v4 = dev.vigil.event.IpAddress.parse("127.0.0.1").orElseThrow();
+        assertThat(render("s=%fd.sip c=%fd.cip", "fd.sip", v6, "fd.cip", doc)).isEqualTo("s=::1 c=2001:db8::1:0:0:1");
+        assertThat(render("s=%fd.sip", "fd.sip", v4)).isEqualTo("s=127.0.0.1");
+        assertThat(v6.toString()).isEqualTo("::1");
+        assertThat(new dev.vigil.event.IpAddress(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 10, 0, 0, 1})
+                .toString()).isEqualTo("::ffff:10.0.0.1");
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "x=%proc.nobody|invalid formatting token proc.nobody",

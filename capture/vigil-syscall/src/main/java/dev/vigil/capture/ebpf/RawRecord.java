@@ -68,6 +68,7 @@ public final class RawRecord {
     int exeMode;
     int exeUid;
     int exeGid;
+    int tty;
 
     // OPEN
     String path = "";
@@ -240,6 +241,16 @@ public final class RawRecord {
         return exeGid;
     }
 
+    /** Whether {@link #tty()} was read in the kernel at exec (EXEC only). */
+    public boolean ttyKnown() {
+        return (exeFlags & RecordLayout.TTY_KNOWN) != 0;
+    }
+
+    /** The controlling terminal of the new image, encoded as /proc/PID/stat's tty_nr; 0 for none. */
+    public int tty() {
+        return tty;
+    }
+
     /**
      * OPEN: the path as passed. GENERIC: the first path argument of a path syscall (oldpath,
      * target, the memfd name...), "" for other syscalls; the second one is {@link #filename()}.
@@ -395,9 +406,10 @@ public final class RawRecord {
         this.loginUid = loginUid;
     }
 
-    /** The executable and credential facts of an EXEC record, as the probe read them in the kernel. */
+    /** The executable, credential and terminal facts of an EXEC record, as the probe read them in the kernel. */
     public void setExecFacts(int exeFlags, long capInheritable, long capPermitted, long capEffective, long exeIno,
-                             long exeCtime, long exeMtime, int exeMode, int exeUid, int exeGid) {
+                             long exeCtime, long exeMtime, int exeMode, int exeUid, int exeGid, int tty) {
+        this.tty = tty;
         this.exeFlags = exeFlags;
         this.capInheritable = capInheritable;
         this.capPermitted = capPermitted;

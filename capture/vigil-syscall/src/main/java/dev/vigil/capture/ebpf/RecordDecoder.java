@@ -118,6 +118,7 @@ final class RecordDecoder {
         r.exeMode = i32(EXEC_EXE_MODE);
         r.exeUid = i32(EXEC_EXE_UID);
         r.exeGid = i32(EXEC_EXE_GID);
+        r.tty = i32(EXEC_TTY);
         int filenameLen = u16(EXEC_FILENAME_LEN);
         int argvLen = u16(EXEC_ARGV_LEN);
         int leafLen = u16(EXEC_CG_LEAF_LEN);

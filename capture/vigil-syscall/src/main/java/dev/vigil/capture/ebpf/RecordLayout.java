@@ -32,6 +32,7 @@ final class RecordLayout {
     static final int EXE_LOWER = 4;
     static final int EXE_MEMFD = 8;
     static final int CAPS_KNOWN = 16;
+    static final int TTY_KNOWN = 32;
 
     // vg_sock.sock_flags
     static final int SOCK_ADDR = 1;
@@ -120,7 +121,7 @@ final class RecordLayout {
     static final int EXEC_EXE_MODE = 152;
     static final int EXEC_EXE_UID = 156;
     static final int EXEC_EXE_GID = 160;
-    static final int EXEC_PAD = 164;
+    static final int EXEC_TTY = 164;
     static final int EXEC_DATA = 168;
     static final int EXEC_SIZE = 168;
 
@@ -195,6 +196,7 @@ final class RecordLayout {
         def(m, "VG_SOCK_KNOWN", SOCK_KNOWN);
         def(m, "VG_SOCK_LOCAL", SOCK_LOCAL);
         def(m, "VG_SOCK_PEER", SOCK_PEER);
+        def(m, "VG_TTY_KNOWN", TTY_KNOWN);
         def(m, "VG_PATH_MAX", PATH_MAX);
         def(m, "VG_ARGV_MAX", ARGV_MAX);
         def(m, "VG_ARG_MAX", ARG_MAX);
@@ -266,7 +268,7 @@ final class RecordLayout {
         field(m, "vg_exec", "exe_mode", EXEC_EXE_MODE);
         field(m, "vg_exec", "exe_uid", EXEC_EXE_UID);
         field(m, "vg_exec", "exe_gid", EXEC_EXE_GID);
-        field(m, "vg_exec", "pad", EXEC_PAD);
+        field(m, "vg_exec", "tty", EXEC_TTY);
         field(m, "vg_exec", "data", EXEC_DATA);
         size(m, "vg_exec", EXEC_SIZE);
 

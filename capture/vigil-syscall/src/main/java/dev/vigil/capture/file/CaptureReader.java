@@ -500,7 +500,19 @@ public final class CaptureReader implements Closeable {
                 String parent = c.str();
                 int login = c.sint();
                 r.setExec(filename, argv, vpid, mntns, leaf, parent, login);
-                r.setExecFacts(c.sint(), c.svar(), c.svar(), c.svar(), c.svar(), c.svar(), c.svar(), c.sint(), c.sint(), c.sint());
+                int exeFlags = c.sint();
+                long capInh = c.svar();
+                long capPrm = c.svar();
+                long capEff = c.svar();
+                long exeIno = c.svar();
+                long exeCtime = c.svar();
+                long exeMtime = c.svar();
+                int exeMode = c.sint();
+                int exeUid = c.sint();
+                int exeGid = c.sint();
+                // the terminal came later, at the end of the payload: files without it leave it unknown
+                int tty = c.remaining() > 0 ? c.sint() : 0;
+                r.setExecFacts(exeFlags, capInh, capPrm, capEff, exeIno, exeCtime, exeMtime, exeMode, exeUid, exeGid, tty);
             }
             case OPEN -> {
                 String path = c.str();

@@ -308,6 +308,7 @@ public final class CaptureWriter implements Closeable {
                 p.svar(r.exeMode());
                 p.svar(r.exeUid());
                 p.svar(r.exeGid());
+                p.svar(r.tty());
             }
             case OPEN -> {
                 p.str(r.path());

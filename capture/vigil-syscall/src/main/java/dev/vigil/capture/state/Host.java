@@ -26,6 +26,9 @@ interface Host {
     /** A socket table row and whether its local port is a listening TCP port of the namespace. */
     record SocketRow(NetTables.Sock sock, boolean localPortListening) {}
 
+    /** A path with every symbolic link resolved, and the inode it names. */
+    record RealPath(String path, long ino) {}
+
     /** The texts of a passwd and a group file. */
     record UserFiles(String passwd, String group) {}
 
@@ -85,6 +88,9 @@ interface Host {
 
     /** The text of {@code /etc/services}, "" when unreadable. */
     String services();
+
+    /** The absolute {@code path} with its symbolic links resolved in this (the host's) file system, or null. */
+    RealPath realPath(String path);
 
     /** Creation time of {@code path} as process {@code pid} sees it (through its root when in a container), or {@link #UNKNOWN_TIME}. */
     long birthTime(int pid, boolean inContainer, String path);

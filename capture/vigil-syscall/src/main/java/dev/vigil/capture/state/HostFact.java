@@ -79,9 +79,11 @@ public record HostFact(Kind kind, int pid, long key, String keyText, boolean pre
         /** {@code /etc/services}: strings [file text]. */
         SERVICES(19),
         /** Creation time of the file keyText as process {@code pid} sees it: numbers [epoch ns]. */
-        BIRTH_TIME(20);
+        BIRTH_TIME(20),
+        /** The host path keyText with its symbolic links resolved (pid 0): numbers [inode]; strings [real path]. */
+        REAL_PATH(21);
 
-        private static final Kind[] BY_CODE = new Kind[21];
+        private static final Kind[] BY_CODE = new Kind[22];
 
         static {
             for (Kind k : values()) {

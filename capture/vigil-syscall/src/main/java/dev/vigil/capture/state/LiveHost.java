@@ -252,6 +252,16 @@ final class LiveHost implements Host {
     }
 
     @Override
+    public RealPath realPath(String path) {
+        try {
+            Path real = Path.of(path).toRealPath();
+            return new RealPath(real.toString(), ((Number) Files.getAttribute(real, "unix:ino")).longValue());
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    @Override
     public void refresh() {
         netSnapshots.clear();
     }

@@ -207,6 +207,14 @@ final class RecordingHost implements Host {
     }
 
     @Override
+    public RealPath realPath(String path) {
+        RealPath r = inner.realPath(path);
+        report(r == null ? HostFact.absent(Kind.REAL_PATH, 0, 0, path)
+                : HostFact.of(Kind.REAL_PATH, 0, 0, path, new long[] {r.ino()}, List.of(r.path())));
+        return r;
+    }
+
+    @Override
     public void forget(int pid) {
         inner.forget(pid);
     }

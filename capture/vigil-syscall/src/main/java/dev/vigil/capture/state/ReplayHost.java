@@ -233,4 +233,10 @@ final class ReplayHost implements Host {
         HostFact f = answer(Kind.BIRTH_TIME, pid, 0, path);
         return f == null ? UNKNOWN_TIME : f.number(0);
     }
+
+    @Override
+    public RealPath realPath(String path) {
+        HostFact f = answer(Kind.REAL_PATH, 0, 0, path);
+        return f == null ? null : new RealPath(f.string(0), f.number(0));
+    }
 }

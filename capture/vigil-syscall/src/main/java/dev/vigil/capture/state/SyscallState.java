@@ -452,6 +452,11 @@ public final class SyscallState implements AutoCloseable {
         int login = host.loginuid(pid);
         p.loginUid = login == ProcFs.UNREADABLE ? -1 : login;
         p.pidnsInode = host.nsInode(pid, Host.NS_PID);
+        if (p.pidnsInode == 0 && pid == 1) {
+            // pid 1 of this /proc is the init of Vigil's own pid namespace, even where its
+            // namespace link cannot be read (as on some sandboxed hosts)
+            p.pidnsInode = host.nsInode((int) ProcessHandle.current().pid(), Host.NS_PID);
+        }
         p.mntns = host.nsInode(pid, Host.NS_MNT);
         if (p.vpid == 1 && p.startNanos != 0 && p.pidnsInode != 0) {
             pidnsInitStart.put(p.pidnsInode, p.startNanos);
@@ -495,6 +500,7 @@ public final class SyscallState implements AutoCloseable {
             if (filenameFallback != null && !filenameFallback.isEmpty()) {
                 p.exepath = Paths2.resolve(p.cwd, filenameFallback);
                 p.exeFromMemfd = filenameFallback.startsWith("/memfd:") || filenameFallback.startsWith("memfd:");
+                realExePath(p, exec);
             }
             applyKernelExe(p, exec);
             return;
@@ -525,6 +531,23 @@ public final class SyscallState implements AutoCloseable {
             MountTable.Layer layer = host.exeLayer(p.pid, p.mntns, p.exepath);
             p.exeUpperLayer = layer == MountTable.Layer.UPPER;
             p.exeLowerLayer = layer == MountTable.Layer.LOWER;
+        }
+    }
+
+    /**
+     * A process gone from /proc before its exec was handled was started through a path that may
+     * be a symbolic link ({@code /bin/sh}); the exe link, like Falco's exepath, names the file
+     * itself. For a host process, resolve the path in the host file system, and keep the result
+     * only when it is the inode the probe saw at exec.
+     */
+    private void realExePath(ProcessInfo p, RawRecord exec) {
+        if (p.exeFromMemfd || exec == null || !exec.exeKnown() || !p.container.isHost() || p.exepath == null
+                || !p.exepath.startsWith("/")) {
+            return;
+        }
+        Host.RealPath real = host.realPath(p.exepath);
+        if (real != null && real.ino() == exec.exeIno()) {
+            p.exepath = real.path();
         }
     }
 
@@ -830,8 +853,13 @@ public final class SyscallState implements AutoCloseable {
             p.setCaps(r.capInheritable(), r.capPermitted(), r.capEffective());
         }
         ProcFs.Stat st = host.stat(p.pid);
-        if (st != null) {
+        if (r.ttyKnown()) {
+            // the terminal as the kernel had it at exec: a short-lived process is gone from /proc by now
+            p.tty = r.tty();
+        } else if (st != null) {
             p.tty = st.ttyNr();
+        }
+        if (st != null) {
             if (p.sid < 0) {
                 p.sid = st.session();
             }
@@ -1302,7 +1330,7 @@ public final class SyscallState implements AutoCloseable {
             case "memfd_create" -> {
                 if (ret >= 0) {
                     FdInfo f = new FdInfo((int) ret, FdType.MEMFD);
-                    f.setName("memfd:" + r.path());
+                    f.setName(r.path()); // libsinsp names the fd after the name argument, as given
                     if ((r.arg(1) & 1) != 0) {
                         f.openFlags = O_CLOEXEC;
                     }

@@ -135,7 +135,7 @@ class RecordDecoderTest {
     void execCarriesTheKernelsExeAndCredentialFacts() {
         byte[] bytes = exec(KIND_EXEC, cstr("/tmp/eg_dropped"), cstr("/tmp/eg_dropped"), cstr(""), cstr(""));
         ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(EXEC_EXE_FLAGS, EXE_KNOWN | EXE_UPPER | CAPS_KNOWN);
+        b.putInt(EXEC_EXE_FLAGS, EXE_KNOWN | EXE_UPPER | CAPS_KNOWN | TTY_KNOWN);
         b.putLong(EXEC_CAP_INHERITABLE, 0x1L);
         b.putLong(EXEC_CAP_PERMITTED, 0x200002L);
         b.putLong(EXEC_CAP_EFFECTIVE, 0x1fffeffffffL);
@@ -145,7 +145,10 @@ class RecordDecoderTest {
         b.putInt(EXEC_EXE_MODE, 0100755);
         b.putInt(EXEC_EXE_UID, 0);
         b.putInt(EXEC_EXE_GID, 1);
+        b.putInt(EXEC_TTY, 136 << 8 | 3); // /dev/pts/3
         assertThat(decode(bytes)).isTrue();
+        assertThat(record.ttyKnown()).isTrue();
+        assertThat(record.tty()).isEqualTo(34819);
         assertThat(record.exeKnown()).isTrue();
         assertThat(record.capsKnown()).isTrue();
         assertThat(record.exeUpperLayer()).isTrue();

@@ -191,6 +191,13 @@ public final class Records {
         return this;
     }
 
+    /** The controlling terminal of an EXEC record (tty_nr encoding), as the kernel had it. */
+    public Records tty(int ttyNr) {
+        r.exeFlags |= RecordLayout.TTY_KNOWN;
+        r.tty = ttyNr;
+        return this;
+    }
+
     public RawRecord build() {
         return r;
     }
