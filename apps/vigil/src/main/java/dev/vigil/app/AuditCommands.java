@@ -1,0 +1,308 @@
+package dev.vigil.app;
+
+import dev.vigil.k8saudit.policy.Decision;
+import dev.vigil.k8saudit.policy.DetectionRequirements;
+import dev.vigil.k8saudit.policy.Policy;
+import dev.vigil.k8saudit.policy.PolicyChecker;
+import dev.vigil.k8saudit.policy.PolicyLinter;
+import dev.vigil.k8saudit.policy.PolicyLoadResult;
+import dev.vigil.k8saudit.policy.PolicyLoader;
+import dev.vigil.k8saudit.policy.PolicyProblem;
+import dev.vigil.k8saudit.policy.PolicyRule;
+import dev.vigil.k8saudit.policy.RequestAttributes;
+import dev.vigil.k8saudit.policy.RequestInfo;
+import dev.vigil.k8saudit.policy.SensitiveKind;
+import dev.vigil.k8saudit.policy.Stage;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code vigil audit ...}: Kubernetes API audit tooling. */
+final class AuditCommands {
+    private AuditCommands() {}
+
+    @Command(name = "audit", mixinStandardHelpOptions = true, description = "Kubernetes API audit: policy tools.",
+            subcommands = {PolicyGroup.class})
+    static final class Audit implements Runnable {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            spec.commandLine().usage(spec.commandLine().getOut());
+        }
+    }
+
+    @Command(name = "policy", mixinStandardHelpOptions = true,
+            description = "Validate, explain and lint kube-apiserver audit policies (audit.k8s.io/v1 Policy). See docs/audit-policy.md.",
+            subcommands = {Validate.class, Explain.class, Lint.class})
+    static final class PolicyGroup implements Runnable {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            spec.commandLine().usage(spec.commandLine().getOut());
+        }
+    }
+
+    /** Prints the load problems; returns the policy or null. */
+    static Policy load(Path file, PrintWriter out) {
+        PolicyLoadResult r = PolicyLoader.load(file);
+        for (PolicyProblem p : r.problems()) {
+            out.println(p.format(file.toString()));
+        }
+        return r.policy();
+    }
+
+    @Command(name = "validate", mixinStandardHelpOptions = true,
+            description = "Check a policy file as kube-apiserver loads it: its errors (same field paths and texts) and warnings for what "
+                    + "it accepts silently (unknown or duplicate fields, verbs and resources that never match, ...), each with "
+                    + "FILE:LINE:COLUMN. Exit 0 when kube-apiserver would load it, 1 otherwise.")
+    static final class Validate implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+        @Parameters(paramLabel = "FILE", description = "The policy file (YAML or JSON).")
+        Path file;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PolicyLoadResult r = PolicyLoader.load(file);
+            out.println(file + ": " + (r.valid() ? "valid (" + r.policy().rules().size() + " rules)" : "invalid"));
+            for (PolicyProblem p : r.problems()) {
+                out.println("  " + p.format(file.toString()));
+            }
+            out.println("  " + r.errors().size() + " errors, " + r.warnings().size() + " warnings");
+            if (r.apiserverError() != null) {
+                out.println("  kube-apiserver would refuse to start: " + r.apiserverError());
+            } else if (r.warnings().stream().anyMatch(PolicyProblem::apiserver)) {
+                out.println("  kube-apiserver would start, logging \"Audit policy contains errors, falling back to lenient decoding\"");
+            }
+            return r.valid() ? 0 : 1;
+        }
+    }
+
+    @Command(name = "explain", mixinStandardHelpOptions = true,
+            description = "Show which rule of the policy a request matches, its level, the omitted stages and the stages that "
+                    + "will be emitted, as kube-apiserver decides them. Describe the request with --resource (resource request) or "
+                    + "--path (non-resource request); --path with --method derives everything from the URL as kube-apiserver does.")
+    static final class Explain implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+        @Parameters(paramLabel = "FILE", description = "The policy file.")
+        Path file;
+        @Option(names = "--user", paramLabel = "U", description = "The authenticated user (impersonation is applied after the audit policy, so this is the real user).")
+        String user;
+        @Option(names = "--group", paramLabel = "G", description = "A group of the user. Repeatable.")
+        List<String> groups = new ArrayList<>();
+        @Option(names = "--failed-authn", description = "The request failed authentication: there is no user (instead of --user).")
+        boolean failedAuthn;
+        @Option(names = "--verb", paramLabel = "V", description = "The request verb: get, list, watch, create, update, patch, delete, "
+                + "deletecollection, proxy; for --path the lowercased HTTP method.")
+        String verb;
+        @Option(names = "--api-group", paramLabel = "G", defaultValue = "", description = "The API group (default: \"\", the core group).")
+        String apiGroup;
+        @Option(names = "--resource", paramLabel = "R[/SUB]", description = "The resource, optionally with a subresource: pods, pods/exec.")
+        String resource;
+        @Option(names = "--namespace", paramLabel = "NS", defaultValue = "", description = "The namespace (default: \"\", a cluster-scoped request).")
+        String namespace;
+        @Option(names = "--name", paramLabel = "N", defaultValue = "", description = "The object name (default: none, as for list and create).")
+        String name;
+        @Option(names = "--path", paramLabel = "/URL", description = "A non-resource URL path (/healthz, /apis, ...); with --method any URL, query included.")
+        String path;
+        @Option(names = "--method", paramLabel = "M", description = "With --path: the HTTP method; the verb and resource attributes are derived from the URL.")
+        String method;
+        @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
+                description = "text or json: {\"rule\": N|null, \"level\": ..., \"omitStages\": [...], \"stages\": [...]}.")
+        String format;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            String fmt = format.toLowerCase(Locale.ROOT);
+            if (!fmt.equals("text") && !fmt.equals("json")) {
+                throw usage("unknown output format '" + format + "' (text or json)");
+            }
+            RequestAttributes a = request();
+            Policy policy = load(file, err);
+            if (policy == null) {
+                err.println("vigil: " + file + " is not a valid policy (see vigil audit policy validate)");
+                return 1;
+            }
+            Decision d = new PolicyChecker(policy).check(a);
+            if (fmt.equals("json")) {
+                out.println(d.toJson());
+                return 0;
+            }
+            out.println("request:           " + a.describe());
+            if (d.rule() == null) {
+                out.println("rule:              none (no rule matches: level None)");
+            } else {
+                PolicyRule r = policy.rule(d.rule());
+                out.println("rule:              " + d.rule() + (r.position().known() ? " (line " + r.position().line() + ")" : ""));
+            }
+            out.println("level:             " + d.level());
+            out.println("omitStages:        " + stages(d.omitStages()));
+            out.println("stages:            " + stages(d.stages()) + (d.level().name().equals("None") ? " (not audited)" : ""));
+            out.println("omitManagedFields: " + d.omitManagedFields());
+            return 0;
+        }
+
+        private static String stages(List<Stage> s) {
+            return s.isEmpty() ? "(none)" : s.stream().map(Stage::name).collect(Collectors.joining(", "));
+        }
+
+        private CommandLine.ParameterException usage(String message) {
+            return new CommandLine.ParameterException(spec.commandLine(), message);
+        }
+
+        private RequestAttributes request() {
+            if (failedAuthn && user != null) {
+                throw usage("--failed-authn means there is no user: leave out --user");
+            }
+            if (!failedAuthn && user == null) {
+                throw usage("--user is required (or --failed-authn for a request that failed authentication; anonymous requests are "
+                        + "--user system:anonymous --group system:unauthenticated)");
+            }
+            if (failedAuthn && !groups.isEmpty()) {
+                throw usage("--failed-authn means there is no user: leave out --group");
+            }
+            String u = failedAuthn ? null : user;
+            if ((resource == null) == (path == null)) {
+                throw usage("give either --resource (a resource request) or --path (a non-resource request)");
+            }
+            if (path != null) {
+                if (!apiGroup.isEmpty() || !namespace.isEmpty() || !name.isEmpty()) {
+                    throw usage("--api-group, --namespace and --name describe resource requests; with --path use --method to derive them from the URL");
+                }
+                if (method != null) {
+                    if (verb != null) {
+                        throw usage("--method derives the verb from the URL: leave out --verb");
+                    }
+                    return RequestInfo.parse(method, path, u, groups);
+                }
+                if (verb == null) {
+                    throw usage("--verb is required (the lowercased HTTP method of a non-resource request, e.g. get), or --method");
+                }
+                if (path.contains("?")) {
+                    throw usage("--path is the URL path without query string (or give --method to parse a whole URL)");
+                }
+                if (RequestInfo.parse("GET", path, u, groups).resourceRequest()) {
+                    throw usage(path + " is a resource path, which kube-apiserver treats as a resource request: describe it with --resource, "
+                            + "or give --method to derive it from the URL");
+                }
+                return RequestAttributes.nonResource(u, groups, verb, path);
+            }
+            if (method != null) {
+                throw usage("--method goes with --path");
+            }
+            if (verb == null) {
+                throw usage("--verb is required");
+            }
+            String res = resource;
+            String sub = "";
+            int slash = res.indexOf('/');
+            if (slash >= 0) {
+                sub = res.substring(slash + 1);
+                res = res.substring(0, slash);
+            }
+            if (res.isEmpty() || sub.contains("/")) {
+                throw usage("--resource is RESOURCE or RESOURCE/SUBRESOURCE, e.g. pods or pods/exec");
+            }
+            return RequestAttributes.resource(u, groups, verb, apiGroup, res, sub, namespace, name);
+        }
+    }
+
+    @Command(name = "lint", mixinStandardHelpOptions = true,
+            description = "Check what a valid policy really does: sensitive kinds (secrets, tokenreviews, serviceaccounts/token and "
+                    + "--sensitive ones) logged above Metadata by some request, rules that never match or are shadowed by earlier ones, "
+                    + "surprising forms; with --rules, which Falco k8s_audit detection rules cannot fire under the policy (they need "
+                    + "request bodies, the ResponseStarted stage, or requests the policy does not log). Exit 1 when a sensitive kind "
+                    + "can be logged above Metadata (or the policy is invalid), else 0.")
+    static final class Lint implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+        @Parameters(paramLabel = "FILE", description = "The policy file.")
+        Path file;
+        @Option(names = "--rules", paramLabel = "K8S_RULES.yaml", description = "Falco k8s_audit rules file (layered in order). Repeatable.")
+        List<Path> rules = new ArrayList<>();
+        @Option(names = "--sensitive", paramLabel = "RESOURCE", description = "Another sensitive kind: RESOURCE[.GROUP][/SUBRESOURCE], e.g. "
+                + "configmaps, certificatesigningrequests, oauthaccesstokens.oauth.openshift.io. Repeatable.")
+        List<String> sensitive = new ArrayList<>();
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            List<SensitiveKind> extra = new ArrayList<>();
+            for (String s : sensitive) {
+                try {
+                    extra.add(SensitiveKind.parse(s));
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "Invalid value for option '--sensitive': " + e.getMessage());
+                }
+            }
+            Policy policy = load(file, out);
+            if (policy == null) {
+                out.println(file + ": invalid policy, not linted (see vigil audit policy validate)");
+                return 1;
+            }
+            PolicyLinter.Options options = PolicyLinter.Options.defaults().with(extra);
+            PolicyLinter.Report report = PolicyLinter.lint(policy, options);
+            for (PolicyLinter.Finding f : report.findings()) {
+                out.println(f.format(file.toString()));
+            }
+            long errors = report.findings().stream().filter(f -> f.severity() == PolicyLinter.Severity.ERROR).count();
+            long warnings = report.findings().stream().filter(f -> f.severity() == PolicyLinter.Severity.WARNING).count();
+            long infos = report.findings().size() - errors - warnings;
+            out.println(file + ": " + errors + " errors, " + warnings + " warnings, " + infos + " notes; sensitive kinds checked: "
+                    + options.sensitive().stream().map(SensitiveKind::toString).collect(Collectors.joining(", "))
+                    + (report.sensitiveLeak() ? " (some logged above Metadata)" : " (all at Metadata or below)"));
+            int code = report.sensitiveLeak() ? 1 : 0;
+            if (!rules.isEmpty()) {
+                DetectionRequirements.Report d = DetectionRequirements.check(policy, rules);
+                String names = rules.stream().map(Path::toString).collect(Collectors.joining(", "));
+                if (!d.loadErrors().isEmpty()) {
+                    out.println(names + ": the rules did not load, detections not checked:");
+                    d.loadErrors().forEach(e -> out.println("  " + e));
+                    return 1;
+                }
+                printDetections(out, names, d);
+            }
+            return code;
+        }
+
+        private static void printDetections(PrintWriter out, String names, DetectionRequirements.Report d) {
+            out.println();
+            out.println("Detection rules (" + names + "): " + d.results().size() + " k8s_audit rules: "
+                    + d.count(DetectionRequirements.Status.FIRES) + " can fire, "
+                    + d.count(DetectionRequirements.Status.FIRES_WITHOUT_BODIES) + " fire without the bodies they read, "
+                    + d.count(DetectionRequirements.Status.CANNOT_FIRE) + " cannot fire, "
+                    + d.count(DetectionRequirements.Status.NEVER_FIRES) + " never fire by their own condition, "
+                    + d.count(DetectionRequirements.Status.DISABLED) + " disabled");
+            for (DetectionRequirements.Result r : d.results()) {
+                String status = switch (r.status()) {
+                    case FIRES -> "fires";
+                    case FIRES_WITHOUT_BODIES -> "fires without bodies";
+                    case CANNOT_FIRE -> "CANNOT FIRE";
+                    case NEVER_FIRES -> "never fires";
+                    case DISABLED -> "disabled";
+                };
+                out.println("  " + status + ": " + r.rule() + (r.reason().isEmpty() ? "" : " — " + r.reason()));
+                if (!r.example().isEmpty() && r.status() != DetectionRequirements.Status.FIRES) {
+                    out.println("      e.g. " + r.example());
+                }
+            }
+        }
+    }
+}
