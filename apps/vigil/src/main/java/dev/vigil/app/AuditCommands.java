@@ -13,7 +13,25 @@ import dev.vigil.k8saudit.policy.RequestAttributes;
 import dev.vigil.k8saudit.policy.RequestInfo;
 import dev.vigil.k8saudit.policy.SensitiveKind;
 import dev.vigil.k8saudit.policy.Stage;
+import dev.vigil.k8saudit.AuditEvent;
+import dev.vigil.k8saudit.AuditEventParser;
+import dev.vigil.k8saudit.protect.AuditProtector;
+import dev.vigil.k8saudit.protect.SensitiveKinds;
+import dev.vigil.k8saudit.store.AuditStore;
+import dev.vigil.k8saudit.store.StoreKeys;
+import dev.vigil.k8saudit.store.StoreOptions;
+import dev.vigil.k8saudit.store.StoreVerifier;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.zip.GZIPInputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,8 +48,8 @@ import picocli.CommandLine.Spec;
 final class AuditCommands {
     private AuditCommands() {}
 
-    @Command(name = "audit", mixinStandardHelpOptions = true, description = "Kubernetes API audit: policy tools.",
-            subcommands = {PolicyGroup.class})
+    @Command(name = "audit", mixinStandardHelpOptions = true, description = "Kubernetes API audit: policy tools; a tamper-evident event store.",
+            subcommands = {PolicyGroup.class, Ingest.class, Verify.class})
     static final class Audit implements Runnable {
         @Spec
         CommandLine.Model.CommandSpec spec;
@@ -303,6 +321,143 @@ final class AuditCommands {
                     out.println("      e.g. " + r.example());
                 }
             }
+        }
+    }
+
+    @Command(name = "ingest", mixinStandardHelpOptions = true,
+            description = "Read audit log files (JSON lines of Event/EventList, v1 or v1beta1; .gz too), protect sensitive kinds "
+                    + "(bodies removed, level lowered to Metadata, query-string tokens masked) and append them to a tamper-evident store. "
+                    + "Re-sent events (same auditID, stage and stageTimestamp) are stored once. Prints counts and each malformed "
+                    + "line. Exit 0 when every line was read, 1 when some were malformed. See docs/audit-store.md.")
+    static final class Ingest implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+        @Option(names = "--store", paramLabel = "DIR", required = true, description = "The store directory (created on first use).")
+        Path store;
+        @Parameters(paramLabel = "FILE", arity = "1..*", description = "Audit log files; '-' for standard input.")
+        List<Path> files;
+        @Option(names = "--signing-key", paramLabel = "PRIV.pem", description = "Ed25519 PKCS#8 PEM key that signs checkpoints "
+                + "(default: DIR/store.key, generated with mode 0600 on first use, public half in DIR/store.pub).")
+        Path signingKey;
+        @Option(names = "--max-size", paramLabel = "MB", defaultValue = "100", description = "Seal a segment and start a new one at this size "
+                + "(like --audit-log-maxsize; 0 = never). Default 100.")
+        long maxSizeMb;
+        @Option(names = "--max-size-bytes", paramLabel = "BYTES", hidden = true, description = "Segment size in bytes (overrides --max-size).")
+        Long maxSizeBytes;
+        @Option(names = "--max-backup", paramLabel = "N", defaultValue = "0", description = "Sealed segments kept (like --audit-log-maxbackup; 0 = all).")
+        int maxBackup;
+        @Option(names = "--max-age", paramLabel = "DAYS", defaultValue = "0", description = "Remove sealed segments older than this (like --audit-log-maxage; 0 = never).")
+        int maxAgeDays;
+        @Option(names = "--sensitive", paramLabel = "GROUP/RESOURCE[/SUB]", description = "A further sensitive kind, e.g. /configmaps or "
+                + "certificates.k8s.io/certificatesigningrequests. Repeatable. Always included: secrets, authentication.k8s.io/tokenreviews, serviceaccounts/token.")
+        List<String> sensitive = new ArrayList<>();
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            if (maxSizeMb < 0 || maxBackup < 0 || maxAgeDays < 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--max-size, --max-backup and --max-age must not be negative");
+            }
+            SensitiveKinds kinds;
+            try {
+                kinds = SensitiveKinds.defaultsPlus(sensitive);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+            StoreOptions o = StoreOptions.defaults().withMaxSegmentBytes(maxSizeBytes != null ? maxSizeBytes : maxSizeMb * 1024 * 1024)
+                    .withMaxSegments(maxBackup).withMaxAge(maxAgeDays == 0 ? null : Duration.ofDays(maxAgeDays)).withPrivateKey(signingKey);
+            long read = 0;
+            long stored = 0;
+            long duplicates = 0;
+            long protectedCount = 0;
+            long malformed = 0;
+            try (AuditStore s = AuditStore.open(store, o, new AuditProtector(kinds))) {
+                for (String r : s.recoveries()) {
+                    err.println("vigil: " + store + ": " + r);
+                }
+                for (Path f : files) {
+                    List<AuditEvent> events = new ArrayList<>();
+                    List<AuditEventParser.Problem> problems = new ArrayList<>();
+                    try (Reader in = open(f)) {
+                        new AuditEventParser().read(in, new AuditEventParser.Listener() {
+                            @Override
+                            public void event(AuditEvent event) {
+                                events.add(event);
+                            }
+
+                            @Override
+                            public void problem(AuditEventParser.Problem problem) {
+                                problems.add(problem);
+                            }
+                        });
+                    }
+                    for (AuditEventParser.Problem p : problems) {
+                        out.println(f + ":" + p.line() + ": malformed: " + p.message());
+                    }
+                    malformed += problems.size();
+                    read += events.size();
+                    for (int i = 0; i < events.size(); i += 512) {
+                        for (AuditStore.Outcome oc : s.appendAll(events.subList(i, Math.min(events.size(), i + 512)))) {
+                            if (oc.duplicate()) {
+                                duplicates++;
+                            } else {
+                                stored++;
+                                if (oc.protection().changed()) {
+                                    protectedCount++;
+                                }
+                            }
+                        }
+                    }
+                }
+                out.println("read " + read + ", stored " + stored + ", duplicates " + duplicates + ", protected " + protectedCount
+                        + ", malformed " + malformed + " (last seq " + s.lastSeq() + ")");
+            }
+            return malformed > 0 ? 1 : 0;
+        }
+
+        private static Reader open(Path f) throws IOException {
+            InputStream in = f.toString().equals("-") ? System.in : Files.newInputStream(f);
+            BufferedInputStream b = new BufferedInputStream(in);
+            b.mark(2);
+            int m1 = b.read();
+            int m2 = b.read();
+            b.reset();
+            InputStream data = m1 == 0x1f && m2 == 0x8b ? new GZIPInputStream(b) : b;
+            return new InputStreamReader(data, StandardCharsets.UTF_8);
+        }
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = "Check a store: the signed genesis pointer, every segment's hash chain and sequence continuity, and each "
+                    + "sealed segment's signed checkpoint. Prints the first bad position (segment file, record seq, byte offset) for "
+                    + "modified, inserted, deleted, reordered or truncated records and forged checkpoints. Exit 0 when intact, 1 otherwise.")
+    static final class Verify implements Callable<Integer> {
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+        @Parameters(paramLabel = "DIR", description = "The store directory.")
+        Path dir;
+        @Option(names = "--key", paramLabel = "PUB.pem", description = "The Ed25519 public key (X.509 PEM) to trust. Default: DIR/store.pub, "
+                + "which only proves consistency: an attacker who can rewrite the store can replace it too. Keep a copy elsewhere.")
+        Path key;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            Path k = key != null ? key : dir.resolve(StoreKeys.PUBLIC_FILE);
+            PublicKey pub = StoreKeys.readPublic(k);
+            StoreVerifier.Report r = StoreVerifier.verify(dir, pub);
+            if (key == null) {
+                out.println("note: trusting " + k + " from the store itself; pass --key with a copy kept elsewhere");
+            }
+            if (r.intact()) {
+                out.println(dir + ": intact: " + r.segments() + " segments, " + r.records() + " records"
+                        + (r.records() > 0 ? " (seq " + r.firstSeq() + ".." + r.lastSeq() + ")" : ""));
+                return 0;
+            }
+            out.println(dir + ": TAMPERED or damaged at " + r.problem());
+            out.println("  verified before it: " + r.records() + " records in " + r.segments() + " segments");
+            return 1;
         }
     }
 }
