@@ -153,6 +153,36 @@ class AuditStoreTest {
     }
 
     @Test
+    void zeroFilledTailIsTornToo() throws Exception {
+        try (AuditStore s = AuditStore.open(dir)) {
+            s.appendAll(events(1, 2));
+        }
+        Path seg = segment(dir, 1);
+        long good = Files.size(seg);
+        Files.write(seg, new byte[4096], StandardOpenOption.APPEND);
+        try (AuditStore s = AuditStore.open(dir)) {
+            assertThat(s.recoveries()).singleElement().asString().contains("torn tail of 4096 bytes at byte offset " + good);
+            assertThat(s.append(event(3)).seq()).isEqualTo(3);
+        }
+        assertThat(verify().intact()).isTrue();
+    }
+
+    @Test
+    void damageBeforeTheLastRecordIsNotTruncatedAway() throws Exception {
+        try (AuditStore s = AuditStore.open(dir)) {
+            s.appendAll(events(1, 3));
+        }
+        Path seg = segment(dir, 1);
+        StoreFormat.Rec first = StoreFormat.read(seg).records().getFirst();
+        byte[] b = Files.readAllBytes(seg);
+        b[(int) first.offset() + 20] ^= 1;
+        Files.write(seg, b);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> AuditStore.open(dir)).hasMessageContaining("record seq 1")
+                .hasMessageContaining("vigil audit verify");
+        assertThat(Files.readAllBytes(seg)).isEqualTo(b);
+    }
+
+    @Test
     void completeButWrongLastRecordIsTornToo() throws Exception {
         try (AuditStore s = AuditStore.open(dir)) {
             s.appendAll(events(1, 3));
