@@ -112,6 +112,13 @@ public final class AuditStore implements Closeable {
             return;
         }
         StoreFormat.Genesis g = StoreFormat.readGenesis(genesisFile);
+        // a retention interrupted after GENESIS moved on but before the old files were deleted
+        while (!segs.isEmpty() && segs.firstKey() < g.segmentIndex() && segs.size() > 1) {
+            Path old = segs.pollFirstEntry().getValue();
+            Files.delete(old);
+            recoveries.add(old.getFileName() + ": before the genesis pointer (interrupted retention), removed");
+        }
+        syncDir(dir);
         long lastIndex = segs.lastKey();
         Path last = segs.get(lastIndex);
         StoreFormat.Segment seg = StoreFormat.read(last);

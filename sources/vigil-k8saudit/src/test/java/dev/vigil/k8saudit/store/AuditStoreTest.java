@@ -241,6 +241,27 @@ class AuditStoreTest {
     }
 
     @Test
+    void interruptedRetentionIsFinishedOnOpen() throws Exception {
+        StoreOptions o = StoreOptions.defaults();
+        try (AuditStore s = AuditStore.open(dir, o, new AuditProtector())) {
+            s.appendAll(events(1, 2));
+            s.rotate();
+            s.appendAll(events(3, 4));
+        }
+        byte[] seg1 = Files.readAllBytes(segment(dir, 1));
+        try (AuditStore s = AuditStore.open(dir, o.withMaxSegments(1), new AuditProtector())) {
+            s.rotate();
+        }
+        assertThat(StoreFormat.segments(dir).keySet()).containsExactly(2L, 3L);
+        Files.write(segment(dir, 1), seg1); // as if the crash came between GENESIS and the delete
+        assertThat(verify().problem().message()).contains("precedes the genesis pointer");
+        try (AuditStore s = AuditStore.open(dir, o, new AuditProtector())) {
+            assertThat(s.recoveries()).singleElement().asString().contains("segment-000000000001.vas", "interrupted retention");
+        }
+        assertThat(verify().problem()).isNull();
+    }
+
+    @Test
     void retentionByAge() throws Exception {
         StoreTestSupport.ManualClock clock = new StoreTestSupport.ManualClock();
         StoreOptions o = StoreOptions.defaults().withMaxAge(Duration.ofDays(30)).withClock(clock);
