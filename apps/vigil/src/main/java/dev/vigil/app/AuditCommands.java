@@ -49,7 +49,7 @@ final class AuditCommands {
     private AuditCommands() {}
 
     @Command(name = "audit", mixinStandardHelpOptions = true, description = "Kubernetes API audit: policy tools; a tamper-evident event store.",
-            subcommands = {PolicyGroup.class, Ingest.class, Verify.class})
+            subcommands = {PolicyGroup.class, Ingest.class, Verify.class, AuditServe.class})
     static final class Audit implements Runnable {
         @Spec
         CommandLine.Model.CommandSpec spec;

@@ -216,7 +216,7 @@ public final class AuditStore implements Closeable {
         }
         Collections.reverse(keys);
         for (String[] k : keys) {
-            recent.put(k[0], k[1]);
+            recent.put(k[0] + "\n" + k[1], k[1]);
         }
     }
 
@@ -274,14 +274,16 @@ public final class AuditStore implements Closeable {
                 String k = dedupKey(p.event());
                 byte[] body = p.event().json().getBytes(StandardCharsets.UTF_8);
                 String d = k == null ? null : digest(body);
-                if (k != null && d.equals(recent.get(k))) {
+                // remembered by key AND content: same key with other content is not a re-send and is stored, and a
+                // batch re-sent with both versions stores neither again
+                String remembered = k == null ? null : k + "\n" + d;
+                if (remembered != null && recent.containsKey(remembered)) {
                     out.add(new Outcome(-1, true, p));
                     continue;
                 }
-                // same key with other content is not a re-send: it is stored (and becomes the remembered version)
                 writeRecord(body);
-                if (k != null) {
-                    recent.put(k, d);
+                if (remembered != null) {
+                    recent.put(remembered, d);
                 }
                 out.add(new Outcome(lastSeq, false, p));
             }

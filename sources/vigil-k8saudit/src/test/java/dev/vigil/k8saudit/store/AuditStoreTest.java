@@ -108,6 +108,14 @@ class AuditStoreTest {
             s.append(a);
             assertThat(s.append(AuditEventParser.parse(other).getFirst()).duplicate()).isFalse();
             assertThat(s.lastSeq()).isEqualTo(2);
+            // a webhook batch re-sent with both versions: both are remembered, nothing is stored again
+            assertThat(s.appendAll(List.of(a, AuditEventParser.parse(other).getFirst()))).extracting(AuditStore.Outcome::duplicate)
+                    .containsExactly(true, true);
+            assertThat(s.lastSeq()).isEqualTo(2);
+        }
+        try (AuditStore s = AuditStore.open(dir)) { // the rebuilt index remembers both too
+            assertThat(s.append(a).duplicate()).isTrue();
+            assertThat(s.append(AuditEventParser.parse(other).getFirst()).duplicate()).isTrue();
         }
     }
 
