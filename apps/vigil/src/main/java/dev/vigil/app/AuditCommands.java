@@ -49,7 +49,7 @@ final class AuditCommands {
     private AuditCommands() {}
 
     @Command(name = "audit", mixinStandardHelpOptions = true, description = "Kubernetes API audit: policy tools; a tamper-evident event store.",
-            subcommands = {PolicyGroup.class, Ingest.class, Verify.class, AuditServe.class})
+            subcommands = {PolicyGroup.class, Ingest.class, Verify.class, AuditServe.class, AuditApiserverConfig.class})
     static final class Audit implements Runnable {
         @Spec
         CommandLine.Model.CommandSpec spec;
@@ -351,6 +351,16 @@ final class AuditCommands {
         @Option(names = "--sensitive", paramLabel = "GROUP/RESOURCE[/SUB]", description = "A further sensitive kind, e.g. /configmaps or "
                 + "certificates.k8s.io/certificatesigningrequests. Repeatable. Always included: secrets, authentication.k8s.io/tokenreviews, serviceaccounts/token.")
         List<String> sensitive = new ArrayList<>();
+        @Option(names = "--follow", description = "Follow one live audit log (kube-apiserver --audit-log-path) through its rotations, "
+                + "like tail -F, resuming from a checkpoint; stops on SIGTERM/SIGINT. See docs/audit-ingestion.md.")
+        boolean follow;
+        @Option(names = "--checkpoint", paramLabel = "FILE", description = "With --follow: where the position is kept "
+                + "(default: DIR/follow-<log file name>.checkpoint).")
+        Path checkpoint;
+        @Option(names = "--poll-interval", paramLabel = "MS", defaultValue = "250", description = "With --follow: how often to look for new lines (default 250 ms).")
+        long pollMillis;
+        @Option(names = "--follow-until-idle", hidden = true, description = "With --follow: stop as soon as nothing more is available (tests).")
+        boolean untilIdle;
 
         @Override
         public Integer call() throws IOException {
@@ -367,6 +377,18 @@ final class AuditCommands {
             }
             StoreOptions o = StoreOptions.defaults().withMaxSegmentBytes(maxSizeBytes != null ? maxSizeBytes : maxSizeMb * 1024 * 1024)
                     .withMaxSegments(maxBackup).withMaxAge(maxAgeDays == 0 ? null : Duration.ofDays(maxAgeDays)).withPrivateKey(signingKey);
+            if (follow) {
+                if (files.size() != 1 || files.getFirst().toString().equals("-")) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--follow takes exactly one log file (not '-')");
+                }
+                if (pollMillis <= 0) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--poll-interval must be positive");
+                }
+                return AuditFollow.run(out, err, store, o, new AuditProtector(kinds), files.getFirst(), checkpoint, pollMillis, untilIdle);
+            }
+            if (checkpoint != null || untilIdle) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--checkpoint goes with --follow");
+            }
             long read = 0;
             long stored = 0;
             long duplicates = 0;
