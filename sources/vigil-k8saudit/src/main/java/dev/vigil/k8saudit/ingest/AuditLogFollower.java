@@ -145,6 +145,9 @@ public final class AuditLogFollower implements Closeable {
             }
             if (current.id.gz) {
                 advance();
+                if (current == null) {
+                    break; // nothing after it yet (the live file is being recreated)
+                }
                 continue;
             }
             FileId now = stat(live, liveName);
@@ -158,6 +161,9 @@ public final class AuditLogFollower implements Closeable {
                 break;
             }
             advance();
+            if (current == null) {
+                break;
+            }
         }
         return events - before;
     }

@@ -221,6 +221,40 @@ class AuditLogFollowerTest {
     }
 
     @Test
+    void aGzStillBeingWrittenNextToItsOriginalIsIgnoredAndAFinishedGzAloneIsNotSpunOn() throws Exception {
+        Path d = logDir();
+        append(d.resolve("audit-2024-01-01T00-00-10.000.log"), lines(1, 2));
+        Files.write(d.resolve("audit-2024-01-01T00-00-10.000.log.gz"), new byte[] {0x1f, (byte) 0x8b}); // compression under way
+        gz(d.resolve("audit-2024-01-01T00-00-05.000.log.gz"), lines(100, 100));
+        try (AuditLogFollower f = follower(d.resolve("audit.log"), 1 << 16)) {
+            assertThat(f.pollOnce()).isEqualTo(3); // no live file yet
+            assertThat(f.pollOnce()).isZero();
+            append(d.resolve("audit.log"), lines(3, 3));
+            assertThat(f.pollOnce()).isEqualTo(1);
+        }
+        assertThat(seen).containsExactly("id-100", "id-1", "id-2", "id-3");
+        assertThat(malformed).isEmpty();
+    }
+
+    @Test
+    void startPollsOnTheExecutorUntilStopped() throws Exception {
+        Path log = logDir().resolve("audit.log");
+        append(log, lines(1, 3));
+        java.util.concurrent.CountDownLatch got = new java.util.concurrent.CountDownLatch(3);
+        var ex = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try (AuditLogFollower f = new AuditLogFollower(log, tmp.resolve("cp"), evs -> evs.forEach(e -> got.countDown()), reporter)) {
+            f.start(ex, java.time.Duration.ofMillis(10));
+            assertThat(got.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            f.stop();
+            f.awaitStopped();
+            assertThat(f.events()).isEqualTo(3);
+        } finally {
+            ex.shutdownNow();
+        }
+        assertThat(FollowCheckpoint.read(tmp.resolve("cp")).line()).isEqualTo(3);
+    }
+
+    @Test
     void checkpointIsWrittenAtomicallyAndRoundTrips() throws Exception {
         Path cp = tmp.resolve("c");
         new FollowCheckpoint(1, 2, 3, "ab", "audit=x.log", 4, 5).write(cp);
