@@ -33,6 +33,10 @@ import java.util.TreeMap;
  * stageTimestamp) are stored once.
  */
 public final class AuditStore implements Closeable {
+    /** Records of the batch being appended are encoded here and written with one call (fewer syscalls). */
+    private static final int PENDING_FLUSH_BYTES = 4 << 20;
+    private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream(1 << 20);
+
     /** What became of one appended event: its sequence number, or -1 when it was a duplicate. */
     public record Outcome(long seq, boolean duplicate, AuditProtector.Result protection) {}
 
@@ -287,6 +291,7 @@ public final class AuditStore implements Closeable {
                 }
                 out.add(new Outcome(lastSeq, false, p));
             }
+            flushPending();
             target = written;
         }
         sync(target);
@@ -306,12 +311,23 @@ public final class AuditStore implements Closeable {
         }
         long seq = lastSeq + 1;
         byte[] h = StoreFormat.hash(seq, lastHash, body);
-        writeFully(channel, StoreFormat.record(seq, body, lastHash, h));
+        pending.writeBytes(StoreFormat.record(seq, body, lastHash, h));
+        if (pending.size() >= PENDING_FLUSH_BYTES) {
+            flushPending();
+        }
         segmentSize += size;
         segmentRecords++;
         lastSeq = seq;
         lastHash = h;
         written++;
+    }
+
+    /** Writes the records encoded so far with one write call. Caller holds the store's lock. */
+    private void flushPending() throws IOException {
+        if (pending.size() > 0) {
+            writeFully(channel, pending.toByteArray());
+            pending.reset();
+        }
     }
 
     private static void writeFully(FileChannel c, byte[] b) throws IOException {
@@ -353,6 +369,7 @@ public final class AuditStore implements Closeable {
     }
 
     private void rotateLocked() throws IOException {
+        flushPending();
         channel.force(false);
         byte[] fields = StoreFormat.checkpointFields(lastSeq, lastHash, segmentIndex, options.clock().millis());
         byte[] sig = StoreKeys.sign(key, StoreFormat.signed(StoreFormat.CHECKPOINT_DOMAIN, fields));
