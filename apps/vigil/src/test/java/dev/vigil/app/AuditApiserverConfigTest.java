@@ -2,8 +2,7 @@ package dev.vigil.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.vigil.app.CliTest.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,16 +14,11 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /** {@code vigil audit apiserver-config} and the shipped recommended policy. */
 class AuditApiserverConfigTest {
-    record Result(int code, String out, String err) {}
-
     @TempDir
     Path tmp;
 
     static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(args, new PrintWriter(out), new PrintWriter(err));
-        return new Result(code, out.toString(), err.toString());
+        return CliTest.run(args);
     }
 
     static Path shipped() {

@@ -2,8 +2,7 @@ package dev.vigil.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.vigil.app.CliTest.Result;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,16 +12,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code vigil audit ingest --follow}, through {@link Main#execute}, with the hidden --follow-until-idle (no timers). */
 class AuditFollowCliTest {
-    record Result(int code, String out, String err) {}
-
     @TempDir
     Path tmp;
 
     static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(args, new PrintWriter(out), new PrintWriter(err));
-        return new Result(code, out.toString(), err.toString());
+        return CliTest.run(args);
     }
 
     static String line(int n) {

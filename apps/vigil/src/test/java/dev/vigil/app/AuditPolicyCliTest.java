@@ -2,9 +2,8 @@ package dev.vigil.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vigil.app.CliTest.Result;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -12,13 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code vigil audit policy validate|explain|lint}, end to end through {@link Main#execute}. */
 class AuditPolicyCliTest {
-    record Result(int code, String out, String err) {}
-
     static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(args, new PrintWriter(out), new PrintWriter(err));
-        return new Result(code, out.toString(), err.toString());
+        return CliTest.run(args);
     }
 
     static Path fixtures() {

@@ -2,10 +2,9 @@ package dev.vigil.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vigil.app.CliTest.Result;
 import dev.vigil.k8saudit.store.StoreKeys;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,16 +16,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code vigil audit ingest} and {@code vigil audit verify}, end to end through {@link Main#execute}. */
 class AuditStoreCliTest {
-    record Result(int code, String out, String err) {}
-
     @TempDir
     Path tmp;
 
     static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Main.execute(args, new PrintWriter(out), new PrintWriter(err));
-        return new Result(code, out.toString(), err.toString());
+        return CliTest.run(args);
     }
 
     static Path events() {

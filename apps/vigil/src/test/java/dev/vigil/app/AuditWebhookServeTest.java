@@ -249,7 +249,7 @@ class AuditWebhookServeTest {
 
         s.server().close();
         s.store().close();
-        AuditStoreCliTest.Result v = AuditStoreCliTest.run("audit", "verify", s.dir().toString());
+        CliTest.Result v = CliTest.run("audit", "verify", s.dir().toString());
         assertThat(v.code()).as(v.out() + v.err()).isZero();
         assertThat(v.out()).contains("intact: 1 segments, 51 records (seq 1..51)");
     }
@@ -354,7 +354,7 @@ class AuditWebhookServeTest {
         new CommandLine(cmd).parseArgs("--listen", "127.0.0.1:0", "--store", tmp.resolve("x").toString(), "--plain-http", "--token-file",
                 tokenFile("t").toString());
         assertThat(cmd.config().maxBody()).isEqualTo(64L * 1024 * 1024);
-        AuditStoreCliTest.Result small = AuditStoreCliTest.run("audit", "serve", "--listen", "127.0.0.1:0", "--store", tmp.resolve("x").toString(),
+        CliTest.Result small = CliTest.run("audit", "serve", "--listen", "127.0.0.1:0", "--store", tmp.resolve("x").toString(),
                 "--plain-http", "--token-file", tokenFile("t").toString(), "--max-body", "10");
         assertThat(small.code()).isEqualTo(2);
         assertThat(small.err()).contains("--max-body must be at least 64");
@@ -367,18 +367,18 @@ class AuditWebhookServeTest {
     @Test
     void plainHttpOnlyOnLoopback() throws Exception {
         Path token = tokenFile("t");
-        AuditStoreCliTest.Result r = AuditStoreCliTest.run("audit", "serve", "--listen", "0.0.0.0:0", "--store", tmp.resolve("x").toString(),
+        CliTest.Result r = CliTest.run("audit", "serve", "--listen", "0.0.0.0:0", "--store", tmp.resolve("x").toString(),
                 "--plain-http", "--token-file", token.toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("--plain-http is only allowed on a loopback address", "not 0.0.0.0");
         assertThat(tmp.resolve("x")).doesNotExist();
 
-        AuditStoreCliTest.Result noTls = AuditStoreCliTest.run("audit", "serve", "--listen", "0.0.0.0:0", "--store", tmp.resolve("x").toString(),
+        CliTest.Result noTls = CliTest.run("audit", "serve", "--listen", "0.0.0.0:0", "--store", tmp.resolve("x").toString(),
                 "--token-file", token.toString());
         assertThat(noTls.code()).isEqualTo(2);
         assertThat(noTls.err()).contains("--tls-cert and --tls-key are required");
 
-        AuditStoreCliTest.Result noAuth = AuditStoreCliTest.run("audit", "serve", "--listen", "127.0.0.1:0", "--store", tmp.resolve("x").toString(),
+        CliTest.Result noAuth = CliTest.run("audit", "serve", "--listen", "127.0.0.1:0", "--store", tmp.resolve("x").toString(),
                 "--plain-http");
         assertThat(noAuth.code()).isEqualTo(2);
         assertThat(noAuth.err()).contains("--client-ca", "--token-file");
@@ -393,14 +393,14 @@ class AuditWebhookServeTest {
         Path token = tokenFile("t");
         Path pkcs1 = tmp.resolve("rsa.key");
         Files.writeString(pkcs1, "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n");
-        AuditStoreCliTest.Result r = AuditStoreCliTest.run("audit", "serve", "--listen", "127.0.0.1:0", "--store", tmp.resolve("x").toString(),
+        CliTest.Result r = CliTest.run("audit", "serve", "--listen", "127.0.0.1:0", "--store", tmp.resolve("x").toString(),
                 "--token-file", token.toString(), "--tls-cert", pki.resolve("server-chain.pem").toString(), "--tls-key", pkcs1.toString());
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).contains(pkcs1 + " (--tls-key): a \"RSA PRIVATE KEY\" is not supported", "openssl pkcs8 -topk8");
-        AuditStoreCliTest.Result missing = AuditStoreCliTest.run("audit", "serve", "--listen", "127.0.0.1:0", "--store", tmp.resolve("x").toString(),
+        CliTest.Result missing = CliTest.run("audit", "serve", "--listen", "127.0.0.1:0", "--store", tmp.resolve("x").toString(),
                 "--token-file", token.toString(), "--tls-cert", tmp.resolve("nope.pem").toString(), "--tls-key", pki.resolve("server.key").toString());
         assertThat(missing.err()).contains(tmp.resolve("nope.pem") + " (--tls-cert): no such file");
-        AuditStoreCliTest.Result swapped = AuditStoreCliTest.run("audit", "serve", "--listen", "127.0.0.1:0", "--store", tmp.resolve("x").toString(),
+        CliTest.Result swapped = CliTest.run("audit", "serve", "--listen", "127.0.0.1:0", "--store", tmp.resolve("x").toString(),
                 "--token-file", token.toString(), "--tls-cert", pki.resolve("server.key").toString(), "--tls-key", pki.resolve("server-chain.pem").toString());
         assertThat(swapped.err()).contains("(--tls-cert): no PEM certificate in it");
         assertThat(tmp.resolve("x")).doesNotExist();
