@@ -97,8 +97,16 @@ public final class AlertJson {
 
     /** JSON string escaping without the quotes (also used for Falco's text line). */
     public static void escape(StringBuilder sb, String s) {
-        for (int i = 0; i < s.length(); i++) {
+        int n = s.length();
+        int run = 0; // start of the current stretch of characters that need no escaping
+        for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
+            if (c >= 0x20 && c != '"' && c != '\\') {
+                continue;
+            }
+            if (i > run) {
+                sb.append(s, run, i);
+            }
             switch (c) {
                 case '"' -> sb.append("\\\"");
                 case '\\' -> sb.append("\\\\");
@@ -107,14 +115,13 @@ public final class AlertJson {
                 case '\t' -> sb.append("\\t");
                 case '\b' -> sb.append("\\b");
                 case '\f' -> sb.append("\\f");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
+                default -> sb.append(String.format("\\u%04x", (int) c));
             }
+            run = i + 1;
+        }
+        if (run < n) {
+            sb.append(s, run, n);
         }
     }
+
 }

@@ -277,7 +277,8 @@ public final class AuditStore implements Closeable {
                 AuditProtector.Result p = protector.protect(e);
                 String k = dedupKey(p.event());
                 byte[] body = p.event().json().getBytes(StandardCharsets.UTF_8);
-                String d = k == null ? null : digest(body);
+                byte[] bodyDigest = StoreFormat.sha256(body);
+                String d = k == null ? null : java.util.HexFormat.of().formatHex(bodyDigest);
                 // remembered by key AND content: same key with other content is not a re-send and is stored, and a
                 // batch re-sent with both versions stores neither again
                 String remembered = k == null ? null : k + "\n" + d;
@@ -285,7 +286,7 @@ public final class AuditStore implements Closeable {
                     out.add(new Outcome(-1, true, p));
                     continue;
                 }
-                writeRecord(body);
+                writeRecord(body, bodyDigest);
                 if (remembered != null) {
                     recent.put(remembered, d);
                 }
@@ -304,13 +305,13 @@ public final class AuditStore implements Closeable {
         }
     }
 
-    private void writeRecord(byte[] body) throws IOException {
+    private void writeRecord(byte[] body, byte[] bodyDigest) throws IOException {
         long size = StoreFormat.RECORD_FIXED + (long) body.length;
         if (options.maxSegmentBytes() > 0 && segmentRecords > 0 && segmentSize + size > options.maxSegmentBytes()) {
             rotateLocked();
         }
         long seq = lastSeq + 1;
-        byte[] h = StoreFormat.hash(seq, lastHash, body);
+        byte[] h = StoreFormat.chainHash(seq, lastHash, bodyDigest);
         pending.writeBytes(StoreFormat.record(seq, body, lastHash, h));
         if (pending.size() >= PENDING_FLUSH_BYTES) {
             flushPending();

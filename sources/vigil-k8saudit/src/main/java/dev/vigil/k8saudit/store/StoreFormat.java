@@ -57,12 +57,28 @@ final class StoreFormat {
     }
 
     static byte[] hash(long seq, byte[] prev, byte[] body) {
+        return chainHash(seq, prev, sha256(body));
+    }
+
+    /**
+     * The record hash from the body's own SHA-256: SHA-256(seq ‖ prev ‖ SHA-256(body)). The body digest
+     * is also what the re-send check compares, so each body is hashed once.
+     */
+    static byte[] chainHash(long seq, byte[] prev, byte[] bodyDigest) {
         try {
             MessageDigest d = MessageDigest.getInstance("SHA-256");
             d.update(ByteBuffer.allocate(8).putLong(seq).array());
             d.update(prev);
-            d.update(body);
+            d.update(bodyDigest);
             return d.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static byte[] sha256(byte[] body) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(body);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
