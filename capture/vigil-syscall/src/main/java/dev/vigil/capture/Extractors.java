@@ -510,41 +510,29 @@ final class Extractors {
      * namespace), otherwise the highest ancestor with the same session id, as libsinsp does.
      */
     private static ProcessInfo sessionLeader(LiveEvent e) {
-        ProcessInfo p = e.proc;
-        if (p == null || p.sid() < 0) {
-            return null;
-        }
-        int sid = p.sid();
-        if (e.state.vpid(p) == p.pid()) {
-            ProcessInfo s = e.state.process(sid);
-            if (s != null) {
-                return s;
-            }
-        }
-        ProcessInfo leader = p;
-        ProcessInfo q = e.state.parent(p);
-        for (int d = 0; q != null && d < MAX_DEPTH && q.sid() == sid; d++) {
-            leader = q;
-            q = e.state.parent(q);
-        }
-        return leader;
+        return leader(e, ProcessInfo::sid);
     }
 
+    /** The process group leader, found as {@link #sessionLeader} is but by process group id. */
     private static ProcessInfo groupLeader(LiveEvent e) {
+        return leader(e, ProcessInfo::vpgid);
+    }
+
+    private static ProcessInfo leader(LiveEvent e, java.util.function.ToIntFunction<ProcessInfo> id) {
         ProcessInfo p = e.proc;
-        if (p == null || p.vpgid() < 0) {
+        if (p == null || id.applyAsInt(p) < 0) {
             return null;
         }
-        int pgid = p.vpgid();
+        int want = id.applyAsInt(p);
         if (e.state.vpid(p) == p.pid()) {
-            ProcessInfo s = e.state.process(pgid);
+            ProcessInfo s = e.state.process(want);
             if (s != null) {
                 return s;
             }
         }
         ProcessInfo leader = p;
         ProcessInfo q = e.state.parent(p);
-        for (int d = 0; q != null && d < MAX_DEPTH && q.vpgid() == pgid; d++) {
+        for (int d = 0; q != null && d < MAX_DEPTH && id.applyAsInt(q) == want; d++) {
             leader = q;
             q = e.state.parent(q);
         }

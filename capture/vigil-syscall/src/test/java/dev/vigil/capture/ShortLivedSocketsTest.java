@@ -3,6 +3,7 @@ package dev.vigil.capture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.vigil.capture.ebpf.EbpfPrerequisites;
 import dev.vigil.capture.ebpf.Probe;
 import dev.vigil.capture.ebpf.ProbeConfig;
 import dev.vigil.capture.ebpf.PythonChild;
@@ -25,7 +26,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,28 +49,7 @@ class ShortLivedSocketsTest {
 
     @BeforeAll
     static void prerequisites() {
-        Probe.Preflight preflight = Probe.preflight();
-        if (preflight.ok()) {
-            return;
-        }
-        String reasons = String.join("\n  - ", preflight.failures());
-        if (System.getenv("CI") == null && !isRoot()) {
-            Assumptions.abort("skipping the eBPF probe tests (not root, CI unset):\n  - " + reasons);
-        }
-        fail("eBPF prerequisites are missing:\n  - " + reasons);
-    }
-
-    private static boolean isRoot() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) {
-                    return line.split("\\s+")[2].equals("0");
-                }
-            }
-        } catch (IOException e) {
-            return false;
-        }
-        return false;
+        EbpfPrerequisites.require();
     }
 
     @BeforeEach

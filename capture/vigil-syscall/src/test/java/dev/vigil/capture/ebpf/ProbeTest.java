@@ -22,7 +22,6 @@ import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -47,28 +46,7 @@ class ProbeTest {
 
     @BeforeAll
     static void prerequisites() {
-        Probe.Preflight preflight = Probe.preflight();
-        if (preflight.ok()) {
-            return;
-        }
-        String reasons = String.join("\n  - ", preflight.failures());
-        if (System.getenv("CI") == null && !isRoot()) {
-            Assumptions.abort("skipping the eBPF probe tests (not root, CI unset):\n  - " + reasons);
-        }
-        fail("eBPF prerequisites are missing:\n  - " + reasons);
-    }
-
-    private static boolean isRoot() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) {
-                    return line.split("\\s+")[2].equals("0"); // effective uid
-                }
-            }
-        } catch (IOException e) {
-            return false;
-        }
-        return false;
+        EbpfPrerequisites.require();
     }
 
     /** A copy of the fields a test looks at, since the reader reuses its RawRecord. */
