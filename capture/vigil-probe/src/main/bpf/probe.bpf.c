@@ -231,6 +231,7 @@ static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
 static __always_inline void fill_task_info(struct vg_exec *r, struct task_struct *task)
 {
 	struct pid *tp;
+	struct pid_namespace *pidns;
 	unsigned int level;
 	int vpid = 0;
 
@@ -246,6 +247,19 @@ static __always_inline void fill_task_info(struct vg_exec *r, struct task_struct
 						bpf_core_field_offset(struct upid, nr)))
 		count_read_error();
 	r->vpid = vpid;
+
+	/* ... and that namespace: numbers[level].ns->ns.inum. A process that is
+	 * gone from /proc by the time user space handles its exec still gets its
+	 * pid namespace (and with it container.start_ts). */
+	pidns = NULL;
+	r->pidns = 0;
+	if (tp && bpf_probe_read_kernel(&pidns, sizeof(pidns),
+					(void *)tp + bpf_core_field_offset(struct pid, numbers) +
+						(level & 31) * bpf_core_type_size(struct upid) +
+						bpf_core_field_offset(struct upid, ns)))
+		count_read_error();
+	else if (pidns)
+		r->pidns = BPF_CORE_READ(pidns, ns.inum);
 
 	r->loginuid = -1;
 	if (bpf_core_field_exists(struct task_struct___audit, loginuid))

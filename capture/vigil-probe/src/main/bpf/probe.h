@@ -152,7 +152,8 @@ struct vg_exec {
 	__u32 exe_uid;         /* 156 its owner (kernel uid) */
 	__u32 exe_gid;         /* 160 its group (kernel gid) */
 	__u32 tty;             /* 164 controlling terminal as /proc/PID/stat's tty_nr encodes it, 0 for none */
-	__u8 data[];           /* 168 */
+	__u64 pidns;           /* 168 inode number of the task's own (innermost) pid namespace, 0 if unread */
+	__u8 data[];           /* 176 */
 };
 
 /* OPEN: open(2), openat(2), openat2(2) and creat(2). vg_hdr.ret is the fd. */

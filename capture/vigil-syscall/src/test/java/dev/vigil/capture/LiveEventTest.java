@@ -711,6 +711,28 @@ class LiveEventTest {
     }
 
     @Test
+    void pidNamespaceComesFromTheExecRecordForAProcessGoneFromProc() {
+        spawnTree();
+        long pidns = 4_026_532_999L;
+        int init = 4_100_031;
+        int worker = 4_100_032;
+        // a namespace's pid 1 and one of its processes, both gone from /proc (scanProc off) when handled
+        apply(rec(Kind.FORK, SH).comm("sh").child(init));
+        apply(rec(Kind.EXEC, init).ppid(SH).comm("tini").filename("/sbin/tini").argv("tini").vpid(1).pidns(pidns));
+        long initStart = (Long) v.get("proc.pidns_init_start_ts");
+        assertThat(initStart).as("the start of the namespace's pid 1").isPositive();
+        apply(rec(Kind.FORK, init).comm("tini").child(worker));
+        apply(rec(Kind.EXEC, worker).ppid(init).comm("app").filename("/app").argv("app").vpid(7).pidns(pidns));
+        assertThat(v.get("proc.pidns_init_start_ts")).isEqualTo(initStart);
+        assertThat(v.get("container.start_ts")).as("no container metadata: the namespace's start").isEqualTo(initStart);
+
+        int unknownNs = 4_100_033;
+        apply(rec(Kind.FORK, SH).comm("sh").child(unknownNs));
+        apply(rec(Kind.EXEC, unknownNs).ppid(SH).comm("x").filename("/x").argv("x").vpid(3).pidns(4_026_533_000L));
+        assertThat(v.get("proc.pidns_init_start_ts")).as("a namespace whose pid 1 was never seen").isNull();
+    }
+
+    @Test
     void execFailDoesNotChangeTheProcess() {
         spawnTree();
         apply(rec(Kind.EXEC_FAIL, CAT).nr(nr("execve")).filename("/nonexistent").ret(-2));

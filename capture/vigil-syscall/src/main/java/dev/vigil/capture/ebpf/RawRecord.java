@@ -69,6 +69,7 @@ public final class RawRecord {
     int exeUid;
     int exeGid;
     int tty;
+    long pidns;
 
     // OPEN
     String path = "";
@@ -251,6 +252,11 @@ public final class RawRecord {
         return tty;
     }
 
+    /** The inode number of the process's own pid namespace as the kernel had it at exec; 0 when not read. */
+    public long pidns() {
+        return pidns;
+    }
+
     /**
      * OPEN: the path as passed. GENERIC: the first path argument of a path syscall (oldpath,
      * target, the memfd name...), "" for other syscalls; the second one is {@link #filename()}.
@@ -420,6 +426,11 @@ public final class RawRecord {
         this.exeMode = exeMode;
         this.exeUid = exeUid;
         this.exeGid = exeGid;
+    }
+
+    /** The pid namespace of an EXEC record (0: not read, as in capture files written before it was recorded). */
+    public void setPidns(long pidns) {
+        this.pidns = pidns;
     }
 
     /** The path arguments of a GENERIC record (empty strings when the syscall has none). */

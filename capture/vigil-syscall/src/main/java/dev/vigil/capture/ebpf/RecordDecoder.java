@@ -119,6 +119,7 @@ final class RecordDecoder {
         r.exeUid = i32(EXEC_EXE_UID);
         r.exeGid = i32(EXEC_EXE_GID);
         r.tty = i32(EXEC_TTY);
+        r.pidns = i64(EXEC_PIDNS);
         int filenameLen = u16(EXEC_FILENAME_LEN);
         int argvLen = u16(EXEC_ARGV_LEN);
         int leafLen = u16(EXEC_CG_LEAF_LEN);

@@ -122,8 +122,9 @@ final class RecordLayout {
     static final int EXEC_EXE_UID = 156;
     static final int EXEC_EXE_GID = 160;
     static final int EXEC_TTY = 164;
-    static final int EXEC_DATA = 168;
-    static final int EXEC_SIZE = 168;
+    static final int EXEC_PIDNS = 168;
+    static final int EXEC_DATA = 176;
+    static final int EXEC_SIZE = 176;
 
     // struct vg_open
     static final int OPEN_FLAGS = 72;
@@ -269,6 +270,7 @@ final class RecordLayout {
         field(m, "vg_exec", "exe_uid", EXEC_EXE_UID);
         field(m, "vg_exec", "exe_gid", EXEC_EXE_GID);
         field(m, "vg_exec", "tty", EXEC_TTY);
+        field(m, "vg_exec", "pidns", EXEC_PIDNS);
         field(m, "vg_exec", "data", EXEC_DATA);
         size(m, "vg_exec", EXEC_SIZE);
 

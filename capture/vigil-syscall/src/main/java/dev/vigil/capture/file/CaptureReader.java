@@ -513,6 +513,8 @@ public final class CaptureReader implements Closeable {
                 // the terminal came later, at the end of the payload: files without it leave it unknown
                 int tty = c.remaining() > 0 ? c.sint() : 0;
                 r.setExecFacts(exeFlags, capInh, capPrm, capEff, exeIno, exeCtime, exeMtime, exeMode, exeUid, exeGid, tty);
+                // so did the pid namespace: files without it leave it unread (0)
+                r.setPidns(c.remaining() > 0 ? c.svar() : 0);
             }
             case OPEN -> {
                 String path = c.str();

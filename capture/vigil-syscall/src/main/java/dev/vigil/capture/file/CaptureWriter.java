@@ -309,6 +309,7 @@ public final class CaptureWriter implements Closeable {
                 p.svar(r.exeUid());
                 p.svar(r.exeGid());
                 p.svar(r.tty());
+                p.svar(r.pidns());
             }
             case OPEN -> {
                 p.str(r.path());

@@ -877,7 +877,8 @@ public final class SyscallState implements AutoCloseable {
         }
         p.env = null;
         p.envLoaded = false;
-        long pidns = host.nsInode(p.pid, Host.NS_PID);
+        // the kernel's answer first: a short-lived process is gone from /proc by now
+        long pidns = r.pidns() != 0 ? r.pidns() : host.nsInode(p.pid, Host.NS_PID);
         if (pidns != 0) {
             p.pidnsInode = pidns;
         }

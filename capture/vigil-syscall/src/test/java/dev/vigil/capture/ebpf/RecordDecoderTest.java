@@ -146,9 +146,11 @@ class RecordDecoderTest {
         b.putInt(EXEC_EXE_UID, 0);
         b.putInt(EXEC_EXE_GID, 1);
         b.putInt(EXEC_TTY, 136 << 8 | 3); // /dev/pts/3
+        b.putLong(EXEC_PIDNS, 4026531836L);
         assertThat(decode(bytes)).isTrue();
         assertThat(record.ttyKnown()).isTrue();
         assertThat(record.tty()).isEqualTo(34819);
+        assertThat(record.pidns()).isEqualTo(4026531836L);
         assertThat(record.exeKnown()).isTrue();
         assertThat(record.capsKnown()).isTrue();
         assertThat(record.exeUpperLayer()).isTrue();

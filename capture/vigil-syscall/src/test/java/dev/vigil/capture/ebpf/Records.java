@@ -69,6 +69,11 @@ public final class Records {
         return this;
     }
 
+    public Records pidns(long pidns) {
+        r.pidns = pidns;
+        return this;
+    }
+
     public Records mntns(long mntns) {
         r.mntns = mntns;
         return this;
