@@ -1,0 +1,47 @@
+package dev.vigil.pipeline;
+
+import java.util.Objects;
+
+/**
+ * One item in delivery: the bytes the spool keeps (for alerts, Falco's JSON with the uuid) and the
+ * parsed alert, read from those bytes on first use when the envelope came back from the spool.
+ */
+public final class Envelope {
+    private final byte[] body;
+    private FalcoAlert alert;
+
+    private Envelope(byte[] body, FalcoAlert alert) {
+        this.body = Objects.requireNonNull(body, "body");
+        this.alert = alert;
+    }
+
+    /** An envelope for an alert; the body is its JSON. */
+    public static Envelope of(FalcoAlert alert) {
+        return new Envelope(alert.toJsonBytes(), alert);
+    }
+
+    /** An envelope from stored bytes (the spool); the alert is parsed when first asked for. */
+    public static Envelope ofBody(byte[] body) {
+        return new Envelope(body, null);
+    }
+
+    /** The bytes as stored and as most outputs send them. Do not modify. */
+    public byte[] body() {
+        return body;
+    }
+
+    /** The alert these bytes hold. */
+    public FalcoAlert alert() throws AlertFormatException {
+        FalcoAlert a = alert;
+        if (a == null) {
+            a = FalcoAlert.parse(body);
+            alert = a;
+        }
+        return a;
+    }
+
+    /** The size that counts against batch and spool limits. */
+    public int size() {
+        return body.length;
+    }
+}

@@ -1,0 +1,332 @@
+package dev.vigil.pipeline;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import dev.vigil.event.Alert;
+import dev.vigil.event.AlertJson;
+import dev.vigil.event.Priority;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * A Falco alert as it travels through Vigil's outputs: the JSON that Falco's {@code http_output}
+ * sends (and Falcosidekick accepts), plus the {@code uuid} the forwarder assigns.
+ *
+ * <p>{@link #parse} validates as Falcosidekick's {@code Check()} does: {@code rule} non-empty,
+ * {@code priority} a known name (case-insensitive, {@code info} accepted), {@code time} an RFC 3339
+ * timestamp, {@code output_fields} a non-empty object. {@code source} defaults to {@code syscalls}.
+ *
+ * @param uuid          the identifier the forwarder assigned, or {@code null} before that
+ * @param timeNanos     the alert time, nanoseconds since the epoch
+ * @param outputFields  field name to value: {@code String}, {@code Long}, {@code BigDecimal}
+ *                      (other numbers), {@code Boolean} or {@code null}, in received order
+ */
+public record FalcoAlert(
+        String uuid,
+        long timeNanos,
+        Priority priority,
+        String rule,
+        String source,
+        List<String> tags,
+        String hostname,
+        String output,
+        Map<String, Object> outputFields) {
+
+    private static final JsonFactory JSON = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(64).build())
+            .build();
+
+    public FalcoAlert {
+        Objects.requireNonNull(priority, "priority");
+        Objects.requireNonNull(rule, "rule");
+        Objects.requireNonNull(source, "source");
+        tags = List.copyOf(tags);
+        output = output == null ? "" : output;
+        outputFields = Collections.unmodifiableMap(new LinkedHashMap<>(outputFields));
+    }
+
+    /** The same alert with another uuid. */
+    public FalcoAlert withUuid(String newUuid) {
+        return new FalcoAlert(newUuid, timeNanos, priority, rule, source, tags, hostname, output, outputFields);
+    }
+
+    /** An alert of Vigil's own rules engine, in the forwarder's shape (no uuid yet). */
+    public static FalcoAlert of(Alert a) {
+        return new FalcoAlert(null, a.timestampNanos(), a.priority(), a.rule(), a.source(), a.tags(), a.hostname(),
+                a.output(), a.outputFields());
+    }
+
+    /** The RFC 3339 time with nanoseconds, as Falco writes it: {@code 2026-11-26T10:00:00.123456789Z}. */
+    public String time() {
+        return AlertJson.utc(timeNanos);
+    }
+
+    /** A field of {@code output_fields}, or {@code null}. */
+    public Object field(String name) {
+        return outputFields.get(name);
+    }
+
+    /** Falco's JSON with {@code uuid} when set; {@code output_fields} sorted by name, as Falco does. */
+    public String toJson() {
+        StringBuilder sb = new StringBuilder(256 + output.length() * 2);
+        sb.append("{\"hostname\":");
+        AlertJson.string(sb, hostname == null ? "" : hostname);
+        sb.append(",\"output\":");
+        AlertJson.string(sb, output);
+        sb.append(",\"output_fields\":{");
+        boolean first = true;
+        for (Map.Entry<String, Object> e : new TreeMap<>(outputFields).entrySet()) {
+            if (!first) {
+                sb.append(',');
+            }
+            first = false;
+            AlertJson.string(sb, e.getKey());
+            sb.append(':');
+            switch (e.getValue()) {
+                case null -> sb.append("null");
+                case String s -> AlertJson.string(sb, s);
+                case Number n -> sb.append(n instanceof BigDecimal b ? b.toString() : n.toString());
+                case Boolean b -> sb.append(b);
+                default -> AlertJson.string(sb, e.getValue().toString());
+            }
+        }
+        sb.append("},\"priority\":");
+        AlertJson.string(sb, priority.displayName());
+        sb.append(",\"rule\":");
+        AlertJson.string(sb, rule);
+        sb.append(",\"source\":");
+        AlertJson.string(sb, source);
+        sb.append(",\"tags\":[");
+        for (int i = 0; i < tags.size(); i++) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            AlertJson.string(sb, tags.get(i));
+        }
+        sb.append("],\"time\":");
+        AlertJson.string(sb, time());
+        if (uuid != null) {
+            sb.append(",\"uuid\":");
+            AlertJson.string(sb, uuid);
+        }
+        sb.append('}');
+        return sb.toString();
+    }
+
+    /** {@link #toJson()} as UTF-8. */
+    public byte[] toJsonBytes() {
+        return toJson().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Parses and validates one alert; the exception names the field or the byte offset at fault. */
+    public static FalcoAlert parse(byte[] json) throws AlertFormatException {
+        return parse(json, 0, json.length);
+    }
+
+    /** Parses and validates one alert from {@code json[offset, offset+length)}. */
+    public static FalcoAlert parse(byte[] json, int offset, int length) throws AlertFormatException {
+        if (length == 0) {
+            throw new AlertFormatException("empty body: expected a Falco JSON alert");
+        }
+        try (JsonParser p = JSON.createParser(json, offset, length)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new AlertFormatException("expected a JSON object at offset " + p.currentTokenLocation().getByteOffset());
+            }
+            String uuid = null;
+            String time = null;
+            String priority = null;
+            String rule = null;
+            String source = null;
+            String hostname = null;
+            String output = null;
+            List<String> tags = List.of();
+            Map<String, Object> fields = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken t = p.nextToken();
+                switch (name) {
+                    case "uuid" -> uuid = string(p, t, name);
+                    case "time" -> time = string(p, t, name);
+                    case "priority" -> priority = string(p, t, name);
+                    case "rule" -> rule = string(p, t, name);
+                    case "source" -> source = string(p, t, name);
+                    case "hostname" -> hostname = string(p, t, name);
+                    case "output" -> output = string(p, t, name);
+                    case "tags" -> tags = tags(p, t);
+                    case "output_fields" -> fields = fields(p, t);
+                    default -> p.skipChildren();
+                }
+            }
+            if (p.currentToken() != JsonToken.END_OBJECT) {
+                throw new AlertFormatException("malformed JSON object at offset " + p.currentTokenLocation().getByteOffset());
+            }
+            if (p.nextToken() != null) {
+                throw new AlertFormatException("trailing data after the alert at offset " + p.currentTokenLocation().getByteOffset());
+            }
+            if (rule == null || rule.isEmpty()) {
+                throw new AlertFormatException("missing or empty \"rule\"");
+            }
+            if (priority == null) {
+                throw new AlertFormatException("missing \"priority\"");
+            }
+            String given = priority;
+            Priority prio = Priority.parse(given).orElseThrow(() -> new AlertFormatException(
+                    "unknown \"priority\" '" + given + "' (expected emergency, alert, critical, error, warning, notice, informational or debug)"));
+            if (time == null) {
+                throw new AlertFormatException("missing \"time\"");
+            }
+            long nanos = timeNanos(time);
+            if (fields == null || fields.isEmpty()) {
+                throw new AlertFormatException("missing or empty \"output_fields\"");
+            }
+            String src = source == null || source.isEmpty() ? "syscalls" : source;
+            return new FalcoAlert(uuid, nanos, prio, rule, src, tags, hostname, output, fields);
+        } catch (JsonParseException e) {
+            throw new AlertFormatException("invalid JSON at offset " + e.getLocation().getByteOffset() + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new AlertFormatException("unreadable body: " + e.getMessage());
+        }
+    }
+
+    private static long timeNanos(String time) throws AlertFormatException {
+        try {
+            Instant i = OffsetDateTime.parse(time).toInstant();
+            if (i.equals(Instant.EPOCH) || time.startsWith("0001-01-01")) {
+                throw new AlertFormatException("\"time\" is zero");
+            }
+            return Math.addExact(Math.multiplyExact(i.getEpochSecond(), 1_000_000_000L), i.getNano());
+        } catch (DateTimeParseException | ArithmeticException e) {
+            throw new AlertFormatException("\"time\" '" + time + "' is not an RFC 3339 timestamp");
+        }
+    }
+
+    private static String string(JsonParser p, JsonToken t, String name) throws IOException, AlertFormatException {
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (t != JsonToken.VALUE_STRING) {
+            throw new AlertFormatException("\"" + name + "\" must be a string, got " + describe(t));
+        }
+        return p.getText();
+    }
+
+    private static List<String> tags(JsonParser p, JsonToken t) throws IOException, AlertFormatException {
+        if (t == JsonToken.VALUE_NULL) {
+            return List.of();
+        }
+        if (t != JsonToken.START_ARRAY) {
+            throw new AlertFormatException("\"tags\" must be an array of strings, got " + describe(t));
+        }
+        List<String> out = new ArrayList<>();
+        JsonToken e;
+        while ((e = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (e != JsonToken.VALUE_STRING) {
+                throw new AlertFormatException("\"tags\"[" + out.size() + "] must be a string, got " + describe(e));
+            }
+            out.add(p.getText());
+        }
+        return out;
+    }
+
+    private static Map<String, Object> fields(JsonParser p, JsonToken t) throws IOException, AlertFormatException {
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (t != JsonToken.START_OBJECT) {
+            throw new AlertFormatException("\"output_fields\" must be an object, got " + describe(t));
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String k = p.currentName();
+            JsonToken v = p.nextToken();
+            Object value = switch (v) {
+                case VALUE_NULL -> null;
+                case VALUE_STRING -> p.getText();
+                case VALUE_TRUE -> Boolean.TRUE;
+                case VALUE_FALSE -> Boolean.FALSE;
+                case VALUE_NUMBER_INT -> p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                        ? new BigDecimal(p.getBigIntegerValue()) : (Object) p.getLongValue();
+                case VALUE_NUMBER_FLOAT -> p.getDecimalValue();
+                default -> {
+                    // Falco only sends scalars; keep anything else as its JSON text
+                    StringBuilder raw = new StringBuilder();
+                    copyStructure(p, raw);
+                    yield raw.toString();
+                }
+            };
+            out.put(k, value);
+        }
+        return out;
+    }
+
+    private static void copyStructure(JsonParser p, StringBuilder sb) throws IOException {
+        int depth = 0;
+        JsonToken t = p.currentToken();
+        boolean needComma = false;
+        do {
+            switch (t) {
+                case START_OBJECT, START_ARRAY -> {
+                    if (needComma) {
+                        sb.append(',');
+                    }
+                    sb.append(t == JsonToken.START_OBJECT ? '{' : '[');
+                    depth++;
+                    needComma = false;
+                }
+                case END_OBJECT, END_ARRAY -> {
+                    sb.append(t == JsonToken.END_OBJECT ? '}' : ']');
+                    depth--;
+                    needComma = true;
+                }
+                case FIELD_NAME -> {
+                    if (needComma) {
+                        sb.append(',');
+                    }
+                    AlertJson.string(sb, p.currentName());
+                    sb.append(':');
+                    needComma = false;
+                }
+                default -> {
+                    if (needComma) {
+                        sb.append(',');
+                    }
+                    if (t == JsonToken.VALUE_STRING) {
+                        AlertJson.string(sb, p.getText());
+                    } else {
+                        sb.append(p.getText());
+                    }
+                    needComma = true;
+                }
+            }
+            if (depth > 0) {
+                t = p.nextToken();
+            }
+        } while (depth > 0);
+    }
+
+    private static String describe(JsonToken t) {
+        return switch (t) {
+            case START_OBJECT -> "an object";
+            case START_ARRAY -> "an array";
+            case VALUE_STRING -> "a string";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+            case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+            case VALUE_NULL -> "null";
+            default -> t.toString();
+        };
+    }
+}
