@@ -47,8 +47,10 @@ final class KafkaSink implements Sink {
     private final RecordMapper mapper;
     private final long slackNanos;
     /** Null while no bootstrap host resolves (DNS not ready yet); built on a later send. */
-    private Producer<byte[], byte[]> producer;
-    private Admin admin;
+    private volatile Producer<byte[], byte[]> producer;
+    // close() may come from the thread that stops the worker while a send is still running
+    private volatile boolean closed;
+    private volatile Admin admin;
     private boolean topicSettled;
     /** Why creating the topic failed for good, added to the reasons of failed items; or null. */
     private String topicProblem;
@@ -91,12 +93,17 @@ final class KafkaSink implements Sink {
     @Override
     public SendResult send(List<Envelope> batch) throws InterruptedException {
         long deadline = System.nanoTime() + settings.timeout().toNanos() + slackNanos;
-        if (producer == null) {
+        if (closed) {
+            return SendResult.retry("the Kafka output is closed");
+        }
+        Producer<byte[], byte[]> p = producer;
+        if (p == null) {
             try {
-                producer = new KafkaProducer<>(settings.producer());
+                p = new KafkaProducer<>(settings.producer());
             } catch (KafkaException e) {
                 return SendResult.retry("cannot create the producer: " + Failures.reason(e.getCause() != null ? e.getCause() : e));
             }
+            producer = p;
         }
         if (!topicSettled) {
             String problem = createTopic(deadline);
@@ -128,7 +135,7 @@ final class KafkaSink implements Sink {
                 continue;
             }
             try {
-                pending[i] = producer.send(record);
+                pending[i] = p.send(record);
             } catch (InterruptException e) {
                 throw interrupted(e);
             } catch (KafkaException | IllegalStateException e) {
@@ -200,12 +207,14 @@ final class KafkaSink implements Sink {
      */
     private String createTopic(long deadline) throws InterruptedException {
         try {
-            if (admin == null) {
-                admin = Admin.create(settings.admin());
+            Admin a = admin;
+            if (a == null) {
+                a = Admin.create(settings.admin());
+                admin = a;
             }
             NewTopic topic = new NewTopic(settings.topic(), Optional.empty(), Optional.empty());
             int ms = (int) settings.timeout().toMillis();
-            admin.createTopics(List.of(topic), new CreateTopicsOptions().timeoutMs(ms)).all()
+            a.createTopics(List.of(topic), new CreateTopicsOptions().timeoutMs(ms)).all()
                     .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
@@ -229,18 +238,21 @@ final class KafkaSink implements Sink {
     }
 
     private void closeAdmin() {
-        if (admin != null) {
-            admin.close(CLOSE_WAIT);
-            admin = null;
+        Admin a = admin;
+        admin = null;
+        if (a != null) {
+            a.close(CLOSE_WAIT);
         }
     }
 
     @Override
     public void close() {
+        closed = true;
         closeAdmin();
-        if (producer != null) {
-            producer.close(CLOSE_WAIT);
-            producer = null;
+        Producer<byte[], byte[]> p = producer;
+        if (p != null) {
+            // a send still running then fails its remaining items with RETRY
+            p.close(CLOSE_WAIT);
         }
     }
 

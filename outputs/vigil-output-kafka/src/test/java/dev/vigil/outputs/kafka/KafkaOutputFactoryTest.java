@@ -8,10 +8,13 @@ import dev.vigil.pipeline.OutputFactory;
 import dev.vigil.pipeline.OutputSettings;
 import dev.vigil.pipeline.SendResult;
 import dev.vigil.pipeline.Sink;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.ServiceLoader;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class KafkaOutputFactoryTest {
 
@@ -43,5 +46,26 @@ class KafkaOutputFactoryTest {
             assertThat(r.status(1)).isEqualTo(SendResult.Status.RETRY);
             assertThat(r.reason(0)).contains("cannot create the producer").contains("bootstrap");
         }
+    }
+
+    @Test
+    void aCaFileTheClientCannotReadFailsAtCreation(@TempDir Path dir) throws Exception {
+        Path ca = Files.writeString(dir.resolve("ca.pem"), "not a certificate\n");
+        OutputSettings s = new OutputSettings("bus", "kafka",
+                Map.of("hostport", "127.0.0.1:9", "topic", "t", "tls", "true", "cacertfile", ca.toString()), "--output");
+        assertThatThrownBy(() -> new KafkaOutputFactory().create(s))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("output 'bus' (kafka): cannot create the producer: ");
+    }
+
+    @Test
+    void aClosedSinkRetriesInsteadOfSending() throws Exception {
+        OutputSettings s = new OutputSettings("bus", "kafka", Map.of("hostport", "127.0.0.1:9", "topic", "t"), "--output");
+        Sink sink = new KafkaOutputFactory().create(s);
+        sink.close();
+        SendResult r = sink.send(List.of(Alerts.envelope(1)));
+        assertThat(r.status(0)).isEqualTo(SendResult.Status.RETRY);
+        assertThat(r.reason(0)).contains("closed");
+        sink.close();
     }
 }
