@@ -1,0 +1,220 @@
+package dev.vigil.outputs.http;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import dev.vigil.pipeline.Batching;
+import dev.vigil.pipeline.ConfigException;
+import dev.vigil.pipeline.FalcoAlert;
+import dev.vigil.pipeline.OutputSettings;
+import dev.vigil.pipeline.SendResult;
+import dev.vigil.pipeline.SendResult.Status;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Elasticsearch and OpenSearch through {@code _bulk}: for each alert the action line
+ * {@code {"create":{"_index":…,"_id":<uuid>}}} and the document (the alert's fields plus
+ * {@code @timestamp}). Using {@code create} with the uuid as id makes a resent batch harmless: the
+ * copies already stored answer 409, which counts as delivered. The reply is read item by item:
+ * 2xx and 409 are delivered, 429 and 5xx retried, other codes rejected with the error's type and
+ * reason.
+ *
+ * <p>The index is {@code index-YYYY.MM.DD}, {@code -YYYY.MM}, {@code -YYYY} or just {@code index}
+ * ({@code suffix} daily, monthly, annually, none) from the alert time in UTC; with
+ * {@code datastream} it is the data stream {@code index} and the suffix is not used.
+ */
+final class ElasticSink extends AlertSink {
+    static final Set<String> KEYS = BaseFactory.http("hostport", "index", "suffix", "datastream", "username", "password", "apikey",
+            "pipeline", "flattenfields", "enablecompression");
+
+    private static final Map<String, DateTimeFormatter> SUFFIXES = Map.of(
+            "daily", DateTimeFormatter.ofPattern("yyyy.MM.dd").withZone(ZoneOffset.UTC),
+            "monthly", DateTimeFormatter.ofPattern("yyyy.MM").withZone(ZoneOffset.UTC),
+            "annually", DateTimeFormatter.ofPattern("yyyy").withZone(ZoneOffset.UTC));
+
+    private final HttpTransport http;
+    private final URI url;
+    private final String index;
+    private final DateTimeFormatter suffix;
+    private final boolean flatten;
+    private final boolean gzip;
+    private final Map<String, String> auth;
+
+    private ElasticSink(HttpTransport http, URI url, String index, DateTimeFormatter suffix, boolean flatten, boolean gzip,
+            Map<String, String> auth) {
+        this.http = http;
+        this.url = url;
+        this.index = index;
+        this.suffix = suffix;
+        this.flatten = flatten;
+        this.gzip = gzip;
+        this.auth = auth;
+    }
+
+    static ElasticSink create(OutputSettings s) throws ConfigException {
+        URI base = s.url("hostport", true);
+        String index = s.string("index", "vigil");
+        if (index.isBlank() || !index.equals(index.toLowerCase(java.util.Locale.ROOT)) || index.matches(".*[\\\\/*?\"<>| ,#:].*")) {
+            throw s.error("index", "'" + index + "' is not a valid index name (lower case, none of \\ / * ? \" < > | space , # :)");
+        }
+        String suffixName = s.oneOf("suffix", "daily", Set.of("daily", "monthly", "annually", "none"));
+        boolean dataStream = s.bool("datastream", false);
+        String pipeline = s.string("pipeline", null);
+        URI url = HttpTransport.append(base, "/_bulk");
+        if (pipeline != null && !pipeline.isBlank()) {
+            url = URI.create(url + "?pipeline=" + URLEncoder.encode(pipeline, StandardCharsets.UTF_8));
+        }
+        Map<String, String> auth = new LinkedHashMap<>();
+        String apiKey = s.string("apikey", null);
+        String user = s.string("username", null);
+        String password = s.string("password", null);
+        if (apiKey != null && user != null) {
+            throw s.error("apikey", "give either apikey or username and password, not both");
+        }
+        if (apiKey != null) {
+            auth.put("Authorization", "ApiKey " + apiKey);
+        } else if (user != null) {
+            auth.put("Authorization", HttpTransport.basic(user, password == null ? "" : password));
+        } else if (password != null) {
+            throw s.error("username", "required with password");
+        }
+        return new ElasticSink(HttpTransport.create(s), url, index, dataStream ? null : SUFFIXES.get(suffixName),
+                s.bool("flattenfields", false), s.bool("enablecompression", false), Map.copyOf(auth));
+    }
+
+    @Override
+    public Batching batching() {
+        return new Batching(1000, 5L << 20, Duration.ofSeconds(1));
+    }
+
+    /** The index (or data stream) an alert goes to. */
+    String indexFor(FalcoAlert a) {
+        return suffix == null ? index : index + "-" + suffix.format(Instant.ofEpochSecond(0, a.timeNanos()));
+    }
+
+    byte[] body(List<FalcoAlert> alerts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(alerts.size() * 1024);
+        for (FalcoAlert a : alerts) {
+            Json.write(out, g -> {
+                g.writeStartObject();
+                g.writeObjectFieldStart("create");
+                g.writeStringField("_index", indexFor(a));
+                if (a.uuid() != null) {
+                    g.writeStringField("_id", a.uuid());
+                }
+                g.writeEndObject();
+                g.writeEndObject();
+            });
+            out.write('\n');
+            Json.write(out, g -> {
+                g.writeStartObject();
+                g.writeStringField("@timestamp", a.time());
+                Json.alertMembers(g, a, flatten);
+                g.writeEndObject();
+            });
+            out.write('\n');
+        }
+        return out.toByteArray();
+    }
+
+    @Override
+    SendResult deliver(List<FalcoAlert> alerts) throws InterruptedException {
+        return http.send("POST", url, "application/x-ndjson", body(alerts), auth, gzip, r -> {
+            SendResult whole = HttpTransport.classify(r);
+            return whole.allDelivered() ? items(r.body(), alerts.size()) : whole;
+        });
+    }
+
+    /** Reads a {@code _bulk} reply into one outcome per item. */
+    static SendResult items(byte[] reply, int n) {
+        Status[] statuses = new Status[n];
+        String[] reasons = new String[n];
+        int count = 0;
+        boolean errors = true;
+        try (JsonParser p = Json.FACTORY.createParser(reply)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return SendResult.retry("_bulk reply is not a JSON object");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken t = p.nextToken();
+                if (name.equals("errors")) {
+                    errors = t == JsonToken.VALUE_TRUE;
+                } else if (name.equals("items") && t == JsonToken.START_ARRAY) {
+                    while (p.nextToken() == JsonToken.START_OBJECT) {
+                        p.nextToken(); // the action name
+                        p.nextToken();
+                        if (count < n) {
+                            item(p, statuses, reasons, count);
+                        } else {
+                            p.skipChildren();
+                        }
+                        count++;
+                        p.nextToken(); // end of the item
+                    }
+                } else {
+                    p.skipChildren();
+                }
+            }
+        } catch (IOException e) {
+            return SendResult.retry("unreadable _bulk reply: " + e.getMessage());
+        }
+        if (!errors) {
+            return SendResult.ok();
+        }
+        if (count != n) {
+            return SendResult.retry("_bulk reply has " + count + " items for " + n + " documents");
+        }
+        return SendResult.perItem(statuses, reasons);
+    }
+
+    private static void item(JsonParser p, Status[] statuses, String[] reasons, int i) throws IOException {
+        int status = 0;
+        String type = null;
+        String reason = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken t = p.nextToken();
+            if (name.equals("status") && t == JsonToken.VALUE_NUMBER_INT) {
+                status = p.getIntValue();
+            } else if (name.equals("error") && t == JsonToken.START_OBJECT) {
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String e = p.currentName();
+                    JsonToken v = p.nextToken();
+                    if (e.equals("type") && v == JsonToken.VALUE_STRING) {
+                        type = p.getText();
+                    } else if (e.equals("reason") && v == JsonToken.VALUE_STRING) {
+                        reason = p.getText();
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+            } else {
+                p.skipChildren();
+            }
+        }
+        if ((status >= 200 && status < 300) || status == 409) {
+            statuses[i] = Status.DELIVERED;
+            return;
+        }
+        String why = "item status " + status + (type == null ? "" : ": " + type) + (reason == null ? "" : ": " + reason);
+        statuses[i] = status == 429 || status >= 500 ? Status.RETRY : Status.REJECT;
+        reasons[i] = why;
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+}
