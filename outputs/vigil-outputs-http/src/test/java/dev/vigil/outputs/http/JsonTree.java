@@ -44,6 +44,17 @@ final class JsonTree {
         }
     }
 
+    /** A parsed JSON object, typed for assertions. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> obj(Object parsed) {
+        return (Map<String, Object>) parsed;
+    }
+
+    /** The first element of a parsed JSON array that holds objects. */
+    static Map<String, Object> first(Object parsedArray) {
+        return obj(((List<?>) parsedArray).getFirst());
+    }
+
     /** A golden file under src/test/resources/golden. */
     static Object golden(String name) {
         try {
