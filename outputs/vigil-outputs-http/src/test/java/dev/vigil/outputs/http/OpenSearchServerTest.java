@@ -33,10 +33,7 @@ class OpenSearchServerTest {
     }
 
     private static Sink sink(String... kv) throws Exception {
-        String[] all = new String[kv.length + 2];
-        all[0] = "hostport";
-        all[1] = server.url();
-        System.arraycopy(kv, 0, all, 2, kv.length);
+        String[] all = Samples.plus(kv, "hostport", server.url());
         return new OpenSearchFactory().create(Samples.settings("opensearch", all));
     }
 

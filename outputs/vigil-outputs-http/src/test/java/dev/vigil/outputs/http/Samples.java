@@ -53,6 +53,13 @@ final class Samples {
         return java.util.Arrays.stream(alerts).map(Envelope::of).toList();
     }
 
+    /** {@code first} followed by {@code rest}: fixed settings in front of a test's own. */
+    static String[] plus(String[] rest, String... first) {
+        String[] all = java.util.Arrays.copyOf(first, first.length + rest.length);
+        System.arraycopy(rest, 0, all, first.length, rest.length);
+        return all;
+    }
+
     /** Settings of an output named {@code test-<type>}; {@code kv} alternate key and value. */
     static OutputSettings settings(String type, String... kv) {
         Map<String, String> m = new LinkedHashMap<>();
