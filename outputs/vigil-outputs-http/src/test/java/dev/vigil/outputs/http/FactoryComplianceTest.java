@@ -62,7 +62,7 @@ class FactoryComplianceTest {
     }
 
     @Test
-    void theKeysASinkReadsAreTheKeysItDeclares() throws Exception {
+    void everySinkBuildsFromMinimalSettingsAndLeavesAnUnknownKeyForTheTypoReport() throws Exception {
         Map<String, List<String>> minimal = Map.ofEntries(
                 Map.entry("stdout", List.of()), Map.entry("file", List.of("path", "/tmp/vigil-compliance-never-written.json")),
                 Map.entry("webhook", List.of("url", "http://127.0.0.1:9/")), Map.entry("slack", List.of("webhookurl", "http://127.0.0.1:9/")),
