@@ -265,6 +265,18 @@ public final class OutputSettings {
         return out;
     }
 
+    /**
+     * Throws when a key was given but never read (a typo), naming the unknown keys and the known
+     * ones (every key read so far). Call after the pipeline and the sink read theirs.
+     */
+    public void requireKnownKeys() throws ConfigException {
+        Set<String> unknown = unknownKeys();
+        if (!unknown.isEmpty()) {
+            throw new ConfigException("output '" + name + "' (" + type + ", " + origin + "): unknown key(s) "
+                    + String.join(", ", unknown) + " (known: " + String.join(", ", new TreeSet<>(read)) + ")");
+        }
+    }
+
     /** The keys given but never read: typos. Call after the pipeline and the sink read theirs. */
     public Set<String> unknownKeys() {
         Set<String> out = new TreeSet<>();

@@ -77,6 +77,11 @@ public final class SendResult {
         return items != null;
     }
 
+    /** How many item statuses a per-item result holds; -1 for a whole-batch result. */
+    int itemCount() {
+        return items == null ? -1 : items.length;
+    }
+
     /** The status of item {@code i} of a batch of {@code size} items. */
     public Status status(int i) {
         return items != null ? items[i] : all;

@@ -1,0 +1,186 @@
+package dev.vigil.pipeline;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The accepted items of one output waiting for its worker: in memory ({@link MemoryBacklog}) or on
+ * disk ({@link Spool}). Many threads append; exactly one worker takes batches and commits each
+ * batch once every item of it is resolved (delivered, dead-lettered or given up). Items are taken
+ * in append order and a batch is committed before the next one is taken.
+ *
+ * <p>Positions are monotonic longs: {@link #appendedMark()} is the position after the newest item,
+ * {@link #resolvedMark()} the position before which everything is resolved; {@link #awaitResolved}
+ * lets {@link Output#flush} wait for the mark it saw.
+ *
+ * <p>All state is guarded by {@link #lock}; {@link #changed} is signalled on append, commit and drain.
+ */
+abstract class Backlog implements AutoCloseable {
+
+    /** One taken item: its envelope and its place, {@code [position, end)}. */
+    record Item(Envelope envelope, long position, long end) {
+        int size() {
+            return envelope.size();
+        }
+    }
+
+    /** The outcome of an append. */
+    enum Appended { ACCEPTED, ACCEPTED_EVICTED, FULL, FAILED, CLOSED }
+
+    final ReentrantLock lock = new ReentrantLock();
+    final Condition changed = lock.newCondition();
+    /** Set by close(): take() stops lingering and returns null once nothing is left. */
+    boolean draining;
+    /** Set when the backlog no longer accepts or hands out anything. */
+    boolean closed;
+    /** Threads waiting in awaitResolved; while any, take() does not linger. */
+    private int flushers;
+
+    /** Appends one item; thread-safe. */
+    abstract Appended append(Envelope e);
+
+    /** The next unread item without consuming it, or null when there is none. Lock held. */
+    abstract Item peekLocked();
+
+    /** Consumes {@code item}, which {@link #peekLocked()} just returned. Lock held. */
+    abstract void consumeLocked(Item item);
+
+    /** Marks {@code batch} (the last batch taken) resolved. Lock held. */
+    abstract void commitLocked(List<Item> batch);
+
+    abstract long appendedMark();
+
+    abstract long resolvedMark();
+
+    /** The items of {@code items} still owed delivery (drop_oldest may drop items in flight). */
+    List<Item> live(List<Item> items) {
+        return items;
+    }
+
+    /** Accepted items not resolved yet. */
+    abstract long size();
+
+    /** Bytes held on disk for unresolved items. */
+    long bytes() {
+        return 0;
+    }
+
+    /** Makes what was accepted durable; true when it is (always false in memory). */
+    boolean sync() {
+        return false;
+    }
+
+    /**
+     * Takes the next batch: waits up to {@code waitNanos} for a first item, then up to
+     * {@code lingerNanos} more for the batch to reach {@code maxItems} or {@code maxBytes}. A single
+     * item larger than {@code maxBytes} makes a batch alone.
+     *
+     * @return the batch; empty when nothing came in time; null when draining or closed and empty
+     */
+    final List<Item> take(int maxItems, long maxBytes, long lingerNanos, long waitNanos) throws InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            long firstDeadline = System.nanoTime() + waitNanos;
+            Item next;
+            while ((next = closed ? null : peekLocked()) == null) {
+                if (draining || closed) {
+                    return null;
+                }
+                long left = firstDeadline - System.nanoTime();
+                if (left <= 0) {
+                    return List.of();
+                }
+                changed.awaitNanos(left);
+            }
+            List<Item> batch = new ArrayList<>();
+            long bytes = 0;
+            long lingerEnd = System.nanoTime() + lingerNanos;
+            while (true) {
+                if (next != null) {
+                    if (!batch.isEmpty() && bytes + next.size() > maxBytes) {
+                        break;
+                    }
+                    consumeLocked(next);
+                    batch.add(next);
+                    bytes += next.size();
+                    if (batch.size() >= maxItems || bytes >= maxBytes) {
+                        break;
+                    }
+                } else {
+                    long left = lingerEnd - System.nanoTime();
+                    if (left <= 0 || draining || closed || flushers > 0) {
+                        break;
+                    }
+                    changed.awaitNanos(left);
+                }
+                next = closed ? null : peekLocked();
+            }
+            return batch;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Marks {@code batch} resolved and wakes flushers. */
+    final void commit(List<Item> batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        lock.lock();
+        try {
+            if (!closed) {
+                commitLocked(batch);
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits until everything before {@code mark} is resolved; false at the deadline or when closed. */
+    final boolean awaitResolved(long mark, long deadlineNanos) throws InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            flushers++;
+            changed.signalAll(); // a lingering take() sends now
+            while (resolvedMark() < mark) {
+                long left = deadlineNanos - System.nanoTime();
+                if (closed || left <= 0) {
+                    return false;
+                }
+                changed.awaitNanos(left);
+            }
+            return true;
+        } finally {
+            flushers--;
+            lock.unlock();
+        }
+    }
+
+    /** {@code value} read under the lock (for marks and gauges read by other threads). */
+    final long locked(java.util.function.LongSupplier value) {
+        lock.lock();
+        try {
+            return value.getAsLong();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Stops lingering and lets the worker finish once nothing is left. */
+    final void drain() {
+        lock.lock();
+        try {
+            draining = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Closes in order; what is left is kept (spool) or counted as dropped (memory). */
+    @Override
+    public abstract void close();
+}

@@ -1,0 +1,512 @@
+package dev.vigil.pipeline;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One named output: a sink, its own bounded backlog (memory queue or durable disk spool) and one
+ * worker thread that batches, sends, retries with backoff and dead-letters.
+ *
+ * <h2>Threads</h2>
+ * {@link #offer} is thread-safe and never blocks on the destination: it routes (minimum priority,
+ * filter, dedup) on the caller's thread and appends to the backlog (in spool mode that is a write to
+ * the page cache). The platform worker thread {@code vigil-output-<name>} (a daemon) is the only
+ * caller of the sink. It takes a batch, sends it until every item is delivered or dead-lettered
+ * (retrying only the items that failed retryably), then commits the batch and takes the next, so
+ * items go out in order and one stuck item holds back the rest (at-least-once, no loss). Between
+ * waits it closes ended dedup windows and syncs the spool (at most once a second).
+ *
+ * <h2>Life cycle</h2>
+ * {@link #start} checks the settings, opens (and resumes) the spool and starts the worker;
+ * {@link #close} stops intake, delivers until the shutdown deadline, then interrupts the worker and
+ * leaves the rest in the spool (memory mode: counts it as dropped, reason {@code shutdown}).
+ */
+public final class Output implements AutoCloseable {
+    /** Falcosidekick's {@code /test} alert: it bypasses minimumpriority, the filter and dedup. */
+    static final String TEST_RULE = "Test rule";
+    /** The longest the worker waits without looking at dedup windows and the spool sync. */
+    private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    private static final long SYNC_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long STUCK_SINK_GRACE_MILLIS = 2_000;
+
+    private final String name;
+    private final String type;
+    private final Sink sink;
+    private final OutputOptions options;
+    private final OutputConfig config;
+    private final OutputCounters counters;
+    private final Backlog backlog;
+    private final Dedup dedup;
+    private final DeadLetters deadLetters;
+    private final InternalAlerts internal;
+    private final Backoff backoff;
+    private final Thread worker;
+    private final CountDownLatch abort = new CountDownLatch(1);
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private volatile boolean intakeOpen = true;
+    /** Worker only. */
+    private long lastSync;
+
+    private Output(OutputSettings settings, Sink sink, OutputOptions options, OutputConfig config, long segmentBytes)
+            throws ConfigException {
+        this.name = settings.name();
+        this.type = settings.type();
+        this.sink = sink;
+        this.options = options;
+        this.config = config;
+        this.counters = new OutputCounters(name, type);
+        this.internal = new InternalAlerts(name, type, options.internalAlerts(), options.clock());
+        if (config.spool()) {
+            try {
+                this.backlog = Spool.open(config.spoolDir(), config.spoolMaxBytes(), segmentBytes, config.spoolFull(),
+                        config.queue(), counters, this::pipelineError);
+            } catch (IOException e) {
+                throw new ConfigException("output '" + name + "' (" + type + ", " + settings.origin()
+                        + "): cannot open the spool " + config.spoolDir() + ": " + e.getMessage(), e);
+            }
+        } else {
+            this.backlog = new MemoryBacklog(config.queue(), counters);
+        }
+        counters.gauges(backlog::size, backlog::bytes);
+        this.dedup = config.dedupWindow().isZero() ? null
+                : new Dedup(config.dedupWindow(), config.dedupKeys(), Dedup.DEFAULT_MAX_KEYS, options.clock());
+        this.deadLetters = new DeadLetters(config.deadLetter(), name, type, options.clock());
+        this.backoff = new Backoff(config.retryInitial(), config.retryMax(), new SplittableRandom());
+        this.worker = Thread.ofPlatform().name("vigil-output-" + name).daemon(true).unstarted(this::work);
+    }
+
+    /**
+     * Starts an output. Reads the common settings, then checks that every given key was read by the
+     * sink factory or here (typos are errors), opens or resumes the spool and starts the worker. On
+     * failure nothing runs and the sink is left to the caller to close; on success the output owns it.
+     *
+     * @throws ConfigException for a bad or unknown setting, or a spool directory that cannot be used
+     */
+    public static Output start(OutputSettings settings, Sink sink, OutputOptions options) throws ConfigException {
+        return start(settings, sink, options, 0);
+    }
+
+    /** As {@link #start(OutputSettings, Sink, OutputOptions)} with spool segments of {@code segmentBytes} (0: by size). */
+    static Output start(OutputSettings settings, Sink sink, OutputOptions options, long segmentBytes) throws ConfigException {
+        Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(sink, "sink");
+        Objects.requireNonNull(options, "options");
+        OutputConfig config = OutputConfig.read(settings, sink.batching(), options);
+        settings.requireKnownKeys();
+        long segment = segmentBytes > 0 ? segmentBytes
+                : Math.min(Spool.DEFAULT_SEGMENT_BYTES, Math.max(1L << 20, config.spoolMaxBytes() / 4));
+        Output out = new Output(settings, sink, options, config, segment);
+        out.worker.start();
+        return out;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String type() {
+        return type;
+    }
+
+    public OutputCounters counters() {
+        return counters;
+    }
+
+    /**
+     * Routes and queues one envelope; never blocks on the destination. Thread-safe.
+     *
+     * <p>An alert below {@code minimumpriority} or refused by the filter is {@link Offer#FILTERED};
+     * with dedup on, a repeat inside its window is {@link Offer#DEDUPLICATED}; the rule
+     * {@code Test rule} skips all three. An envelope whose body is not an alert (log shipping) is not
+     * routed. Then the backlog takes it ({@link Offer#ACCEPTED}; in spool mode it is written before
+     * this returns) or is full ({@link Offer#DROPPED}, or {@link Offer#REJECTED} under
+     * {@code spool.full=reject}). After {@link #close()} every offer is {@link Offer#REJECTED}.
+     */
+    public Offer offer(Envelope e) {
+        Objects.requireNonNull(e, "envelope");
+        if (!intakeOpen) {
+            counters.rejected.increment();
+            return Offer.REJECTED;
+        }
+        if (config.minimumPriority() != null || options.filter() != null || dedup != null) {
+            FalcoAlert a = alertOf(e);
+            if (a != null && !TEST_RULE.equals(a.rule())) {
+                if (!routed(a)) {
+                    counters.filtered.increment();
+                    return Offer.FILTERED;
+                }
+                if (dedup != null) {
+                    Dedup.Admission d = dedup.admit(a);
+                    d.summaries().forEach(this::enqueueSummary);
+                    if (!d.pass()) {
+                        counters.deduplicated.increment();
+                        return Offer.DEDUPLICATED;
+                    }
+                }
+            }
+        }
+        return enqueue(e);
+    }
+
+    private static FalcoAlert alertOf(Envelope e) {
+        try {
+            return e.alert();
+        } catch (AlertFormatException notAnAlert) {
+            return null;
+        }
+    }
+
+    private boolean routed(FalcoAlert a) {
+        if (config.minimumPriority() != null && !a.priority().atLeast(config.minimumPriority())) {
+            return false;
+        }
+        if (options.filter() == null) {
+            return true;
+        }
+        try {
+            return options.filter().test(a);
+        } catch (RuntimeException ex) {
+            // a broken filter must not lose alerts: let it through and say why
+            pipelineError("the routing filter failed on rule '" + a.rule() + "': " + ex);
+            return true;
+        }
+    }
+
+    private void enqueueSummary(FalcoAlert summary) {
+        enqueue(Envelope.of(summary));
+    }
+
+    private Offer enqueue(Envelope e) {
+        switch (backlog.append(e)) {
+            case ACCEPTED -> {
+                counters.accepted.increment();
+                return Offer.ACCEPTED;
+            }
+            case ACCEPTED_EVICTED -> {
+                counters.accepted.increment();
+                raiseSpoolFull();
+                return Offer.ACCEPTED;
+            }
+            case FULL -> {
+                if (!config.spool()) {
+                    counters.dropped(OutputCounters.QUEUE_FULL, 1);
+                    internal.raise(InternalAlerts.QUEUE_FULL,
+                            () -> "queue full (" + config.queue() + " items), dropping new alerts; "
+                                    + counters.dropped(OutputCounters.QUEUE_FULL) + " dropped so far",
+                            () -> Map.of("vigil.queue", (long) config.queue(),
+                                    "vigil.dropped", counters.dropped(OutputCounters.QUEUE_FULL)));
+                    return Offer.DROPPED;
+                }
+                Offer o = config.spoolFull() == Spool.FullPolicy.REJECT ? Offer.REJECTED : Offer.DROPPED;
+                if (o == Offer.REJECTED) {
+                    counters.rejected.increment();
+                } else {
+                    counters.dropped(OutputCounters.SPOOL_FULL, 1);
+                }
+                raiseSpoolFull();
+                return o;
+            }
+            case FAILED -> {
+                if (config.spoolFull() == Spool.FullPolicy.REJECT) {
+                    counters.rejected.increment();
+                    return Offer.REJECTED;
+                }
+                counters.dropped(OutputCounters.SPOOL_ERROR, 1);
+                internal.raise(InternalAlerts.SPOOL_ERROR,
+                        () -> "cannot write the spool, dropping new alerts; "
+                                + counters.dropped(OutputCounters.SPOOL_ERROR) + " dropped so far",
+                        () -> Map.of("vigil.dropped", counters.dropped(OutputCounters.SPOOL_ERROR)));
+                return Offer.DROPPED;
+            }
+            default -> {
+                counters.rejected.increment();
+                return Offer.REJECTED;
+            }
+        }
+    }
+
+    private void raiseSpoolFull() {
+        internal.raise(InternalAlerts.SPOOL_FULL,
+                () -> "spool full (" + config.spoolMaxBytes() + " bytes), policy " + policyName() + "; "
+                        + counters.dropped(OutputCounters.SPOOL_FULL) + " dropped, " + counters.rejected.sum()
+                        + " rejected so far",
+                () -> {
+                    Map<String, Object> f = new LinkedHashMap<>();
+                    f.put("vigil.spool.maxbytes", config.spoolMaxBytes());
+                    f.put("vigil.spool.full", policyName());
+                    f.put("vigil.dropped", counters.dropped(OutputCounters.SPOOL_FULL));
+                    f.put("vigil.rejected", counters.rejected.sum());
+                    f.put("vigil.queued", backlog.size());
+                    return f;
+                });
+    }
+
+    private String policyName() {
+        return config.spoolFull().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Records and prints a pipeline problem (spool I/O, filter failure). Thread-safe. */
+    private void pipelineError(String text) {
+        counters.error(text, options.clock().instant());
+        System.err.println("vigil: output '" + name + "': " + text);
+    }
+
+    /**
+     * Waits until everything accepted before this call is delivered or dead-lettered, at most
+     * {@code deadline}; a lingering batch is sent at once. In spool mode, what is still pending at
+     * the deadline is forced to disk instead, and the answer is true when that worked.
+     *
+     * @return true when every item accepted so far was delivered, rejected or is durably spooled
+     */
+    public boolean flush(Duration deadline) throws InterruptedException {
+        long end = System.nanoTime() + nanos(deadline);
+        if (backlog.awaitResolved(backlog.appendedMark(), end)) {
+            return true;
+        }
+        return backlog.sync();
+    }
+
+    /**
+     * Stops intake (later offers are {@link Offer#REJECTED}), emits the summaries of open dedup
+     * windows, delivers what it can within {@link OutputOptions#shutdownDeadline()}, then interrupts
+     * the worker; what is left stays in the spool for the next start (memory mode: dropped, counted
+     * as {@code shutdown}). Forces the spool and closes the sink. Idempotent; blocks for at most the
+     * deadline plus a short grace for a sink that ignores interruption.
+     */
+    @Override
+    public void close() {
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
+        intakeOpen = false;
+        if (dedup != null) {
+            dedup.closeAll().forEach(this::enqueueSummary);
+        }
+        backlog.drain();
+        boolean interrupted = false;
+        try {
+            worker.join(options.shutdownDeadline());
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        if (worker.isAlive()) {
+            abort.countDown();
+            worker.interrupt();
+            try {
+                worker.join(STUCK_SINK_GRACE_MILLIS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+            if (worker.isAlive()) {
+                System.err.println("vigil: output '" + name + "': the sink did not stop when interrupted; closing anyway");
+            }
+        }
+        abort.countDown();
+        backlog.close();
+        deadLetters.close();
+        try {
+            sink.close();
+        } catch (RuntimeException e) {
+            System.err.println("vigil: output '" + name + "': closing the sink failed: " + e);
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops as if the process died: nothing more is committed or forced; the sink stays open. Tests only. */
+    void crashForTest() throws InterruptedException {
+        closing.set(true);
+        intakeOpen = false;
+        if (backlog instanceof Spool s) {
+            s.abandon();
+        } else {
+            backlog.close();
+        }
+        abort.countDown();
+        worker.interrupt();
+        worker.join(STUCK_SINK_GRACE_MILLIS);
+        deadLetters.close();
+    }
+
+    /** Whether the worker thread has ended (tests). */
+    boolean workerStopped() {
+        return !worker.isAlive();
+    }
+
+    // ---------------------------------------------------------------- worker
+
+    private void work() {
+        lastSync = System.nanoTime();
+        Batching b = config.batching();
+        long linger = nanos(b.linger());
+        try {
+            while (abort.getCount() > 0) {
+                housekeeping();
+                List<Backlog.Item> batch;
+                try {
+                    batch = backlog.take(b.maxItems(), b.maxBytes(), linger, TICK_NANOS);
+                } catch (RuntimeException e) {
+                    pipelineError("reading the backlog failed: " + e);
+                    pause(TICK_NANOS);
+                    continue;
+                }
+                if (batch == null) {
+                    break;
+                }
+                if (!batch.isEmpty() && deliver(batch)) {
+                    backlog.commit(batch);
+                }
+            }
+        } catch (InterruptedException e) {
+            // close() gave up waiting or a crash was simulated: the rest stays uncommitted
+        } finally {
+            if (abort.getCount() > 0) {
+                backlog.sync();
+                deadLetters.sync();
+            }
+        }
+    }
+
+    /** Ends dedup windows that are due and syncs the spool once a second. Worker only. */
+    private void housekeeping() {
+        if (dedup != null) {
+            dedup.expire().forEach(this::enqueueSummary);
+        }
+        long now = System.nanoTime();
+        if (now - lastSync >= SYNC_INTERVAL_NANOS) {
+            lastSync = now;
+            backlog.sync();
+            deadLetters.sync();
+        }
+    }
+
+    /**
+     * Sends {@code batch} until every item is delivered, dead-lettered, or given up after
+     * {@code retry.maxelapsed}. Only the items that failed retryably are sent again, after a backoff.
+     *
+     * @return false when close() aborted the wait (the batch must stay uncommitted)
+     */
+    private boolean deliver(List<Backlog.Item> batch) throws InterruptedException {
+        long started = System.nanoTime();
+        long maxElapsed = nanos(config.retryMaxElapsed());
+        List<Backlog.Item> pending = batch;
+        for (int attempt = 0; ; attempt++) {
+            pending = backlog.live(pending);
+            if (pending.isEmpty()) {
+                return true;
+            }
+            SendResult result = send(pending);
+            List<Backlog.Item> owed = backlog.live(pending);
+            List<Backlog.Item> again = new ArrayList<>();
+            List<String> reasons = new ArrayList<>();
+            for (int i = 0, j = 0; i < pending.size(); i++) {
+                Backlog.Item item = pending.get(i);
+                if (j >= owed.size() || owed.get(j) != item) {
+                    continue; // dropped by drop_oldest while in flight: no longer ours to count
+                }
+                j++;
+                SendResult.Status status = status(result, i);
+                String reason = status == SendResult.Status.RETRY && result.isPerItem() && i >= result.itemCount()
+                        ? "the sink answered for " + result.itemCount() + " of " + pending.size() + " items"
+                        : result.reason(i);
+                switch (status) {
+                    case DELIVERED -> counters.delivered.increment();
+                    case REJECT -> deadLetter(item, reason == null ? "rejected by the destination" : reason);
+                    case RETRY -> {
+                        again.add(item);
+                        reasons.add(reason == null ? "retry" : reason);
+                    }
+                }
+            }
+            if (again.isEmpty()) {
+                return true;
+            }
+            counters.retried.add(again.size());
+            counters.error(reasons.getFirst(), options.clock().instant());
+            long elapsed = System.nanoTime() - started;
+            if (maxElapsed > 0 && elapsed >= maxElapsed) {
+                for (int i = 0; i < again.size(); i++) {
+                    deadLetter(again.get(i), "gave up after " + config.retryMaxElapsed().toMillis() + "ms: " + reasons.get(i));
+                }
+                return true;
+            }
+            long wait = backoff.delay(attempt, result.retryAfter()).toNanos();
+            if (maxElapsed > 0) {
+                wait = Math.min(wait, maxElapsed - elapsed);
+            }
+            if (!pause(wait)) {
+                return false;
+            }
+            pending = again;
+        }
+    }
+
+    private static SendResult.Status status(SendResult r, int i) {
+        if (r.isPerItem() && i >= r.itemCount()) {
+            return SendResult.Status.RETRY;
+        }
+        SendResult.Status s = r.status(i);
+        return s == null ? SendResult.Status.RETRY : s;
+    }
+
+    /** One call of the sink; an exception or a null answer is a retryable failure, never the worker's end. */
+    private SendResult send(List<Backlog.Item> items) throws InterruptedException {
+        List<Envelope> envelopes = new ArrayList<>(items.size());
+        items.forEach(i -> envelopes.add(i.envelope()));
+        try {
+            SendResult r = sink.send(envelopes);
+            return r != null ? r : SendResult.retry("the sink returned no result");
+        } catch (RuntimeException e) {
+            return SendResult.retry("the sink failed: " + e);
+        }
+    }
+
+    private void deadLetter(Backlog.Item item, String reason) {
+        deadLetters.write(item.envelope(), reason);
+        counters.deadLettered.increment();
+        internal.raise(InternalAlerts.DEAD_LETTER,
+                () -> "the destination refused an item (" + reason + "); " + counters.deadLettered.sum()
+                        + " dead-lettered so far" + (deadLetters.file() == null ? "" : ", see " + deadLetters.file()),
+                () -> {
+                    Map<String, Object> f = new LinkedHashMap<>();
+                    f.put("vigil.reason", reason);
+                    f.put("vigil.deadlettered", counters.deadLettered.sum());
+                    f.put("vigil.deadletter.file", deadLetters.file() == null ? "" : deadLetters.file().toString());
+                    return f;
+                });
+    }
+
+    /**
+     * Waits {@code nanos} unless close() aborts, doing housekeeping every tick. Worker only.
+     *
+     * @return false when aborted
+     */
+    private boolean pause(long nanos) throws InterruptedException {
+        long end = System.nanoTime() + nanos;
+        for (long left = nanos; left > 0; left = end - System.nanoTime()) {
+            if (abort.await(Math.min(left, TICK_NANOS), TimeUnit.NANOSECONDS)) {
+                return false;
+            }
+            housekeeping();
+        }
+        return abort.getCount() > 0;
+    }
+
+    private static long nanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE / 4;
+        }
+    }
+}

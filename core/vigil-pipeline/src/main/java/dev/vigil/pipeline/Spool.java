@@ -1,0 +1,625 @@
+package dev.vigil.pipeline;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+
+/**
+ * The durable, write-ahead backlog of one output.
+ *
+ * <h2>Design</h2>
+ *
+ * <p><b>Layout.</b> The directory holds segment files named by the logical offset of their first
+ * byte ({@code 00000000000000004096.seg}), a {@code position} file and a {@code lock} file. Offsets
+ * are logical and only grow: a record at offset {@code p} of length {@code n} ends at
+ * {@code p + 8 + n}, and a segment's base is the offset where the one before it ended (or later,
+ * after a crash cut a segment short: readers jump such gaps). Records never straddle segments; a
+ * record larger than a segment gets a segment of its own.
+ *
+ * <p><b>Record.</b> {@code int length | int crc | body}, big-endian, where the CRC-32C covers the
+ * four length bytes and the body, so a zero-filled tail (length 0, crc 0) is not a valid record.
+ *
+ * <p><b>Positions.</b> {@code committed}: everything before it is acknowledged (delivered,
+ * dead-lettered or dropped). {@code readOffset}: where the worker reads next; between the two are
+ * the items in flight. {@code writeOffset}: the end of the last record. The {@code position} file
+ * holds {@code committed} in two 32-byte slots written alternately ({@code magic, generation,
+ * offset, crc}); on start the valid slot with the higher generation wins, so a torn slot write
+ * leaves the previous commit in force: each commit is atomic.
+ *
+ * <p><b>Delivery guarantee.</b> {@link #append} writes the record before the offer returns; the
+ * worker commits only after a whole batch is resolved. After {@code kill -9} and a restart,
+ * everything after the committed offset is delivered again, so duplicates are limited to items
+ * that were in flight or resolved but not yet committed.
+ *
+ * <p><b>Durability.</b> Writes go through {@link FileChannel}s into the page cache, which survives
+ * the death of the process. {@link #sync()} forces data and position to the device; the worker
+ * calls it at most once a second and {@link #close()} once more, so a power loss can cost the last
+ * second of accepted items (their checksums then fail and the torn tail is cut off at start).
+ *
+ * <p><b>Recovery.</b> On open, fully acknowledged segments are deleted and every unacknowledged
+ * record is read and checked. The first bad record of the last segment is a torn write: the file is
+ * truncated there and {@code spool_torn} counted. A bad record in an older segment cuts that
+ * segment there ({@code spool_corrupt}). Opening never fails because of the contents.
+ *
+ * <p><b>Bounds.</b> {@code writeOffset - committed} (unacknowledged bytes with headers) never
+ * exceeds {@code maxBytes}: a full spool refuses the record (drop_newest, reject) or drops the
+ * oldest unacknowledged records by advancing {@code committed} (drop_oldest; the worker then
+ * discards such items if they were in flight). Disk use is at most that plus the acknowledged head
+ * of the first segment.
+ *
+ * <p><b>Hand-off.</b> The newest records are also kept in memory (bounded by count and bytes), so a
+ * worker that keeps up reads what was just written without touching the file.
+ *
+ * <p><b>Threads.</b> Every field is guarded by the backlog lock, including file reads and writes
+ * (short page-cache copies); only {@link #sync()} forces outside the lock.
+ */
+final class Spool extends Backlog {
+    static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
+    static final int HEADER_BYTES = 8;
+    private static final long CACHE_MAX_BYTES = 8L << 20;
+    private static final Pattern SEGMENT_NAME = Pattern.compile("(\\d{20})\\.seg");
+
+    /** What a full spool does with a new record. */
+    enum FullPolicy { DROP_NEWEST, DROP_OLDEST, REJECT }
+
+    private static final class Segment {
+        final long base;
+        final Path path;
+        final FileChannel channel;
+        long size;
+
+        Segment(long base, Path path, FileChannel channel, long size) {
+            this.base = base;
+            this.path = path;
+            this.channel = channel;
+            this.size = size;
+        }
+
+        long end() {
+            return base + size;
+        }
+    }
+
+    private record Cached(long position, Envelope envelope) {}
+
+    private final Path dir;
+    private final long maxBytes;
+    private final long segmentBytes;
+    private final FullPolicy policy;
+    private final int cacheLimit;
+    private final OutputCounters counters;
+    private final Consumer<String> errors;
+    private final List<Segment> segments = new ArrayList<>();
+    private final ArrayDeque<Cached> cache = new ArrayDeque<>();
+    private final Set<Segment> unsynced = new LinkedHashSet<>();
+    private final RecordReader reader = new RecordReader();
+    private final CRC32C writeCrc = new CRC32C();
+    private final ByteBuffer writeBuffer = ByteBuffer.allocateDirect(64 << 10);
+    private FileChannel lockChannel;
+    private FileLock fileLock;
+    private PositionFile positionFile;
+    private boolean positionUnsynced;
+    private long cacheBytes;
+    private long writeOffset;
+    private long readOffset;
+    private long committed;
+    private long records;
+
+    private Spool(Path dir, long maxBytes, long segmentBytes, FullPolicy policy, int cacheLimit,
+            OutputCounters counters, Consumer<String> errors) {
+        this.dir = dir;
+        this.maxBytes = maxBytes;
+        this.segmentBytes = segmentBytes;
+        this.policy = policy;
+        this.cacheLimit = cacheLimit;
+        this.counters = counters;
+        this.errors = errors;
+    }
+
+    /**
+     * Opens (creating or resuming) the spool in {@code dir}.
+     *
+     * @param maxBytes     bound on unacknowledged bytes, headers included
+     * @param segmentBytes the size at which a new segment file is started
+     * @param cacheLimit   how many of the newest records the in-memory hand-off keeps
+     * @param errors       receives I/O problems worth a log line; thread-safe, may be called with the
+     *                     lock held, must not call back into the spool
+     * @throws IOException when the directory cannot be used (permissions, locked by another process)
+     */
+    static Spool open(Path dir, long maxBytes, long segmentBytes, FullPolicy policy, int cacheLimit,
+            OutputCounters counters, Consumer<String> errors) throws IOException {
+        Spool s = new Spool(dir, maxBytes, segmentBytes, policy, cacheLimit, counters, errors);
+        try {
+            s.recover();
+            return s;
+        } catch (IOException | RuntimeException e) {
+            s.closeChannels(false);
+            throw e;
+        }
+    }
+
+    private void recover() throws IOException {
+        Files.createDirectories(dir);
+        lockChannel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try {
+            fileLock = lockChannel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            throw new IOException("spool directory " + dir + " is in use by another output of this process");
+        }
+        if (fileLock == null) {
+            throw new IOException("spool directory " + dir + " is in use by another process");
+        }
+        positionFile = new PositionFile(dir.resolve("position"));
+        committed = positionFile.offset;
+        TreeMap<Long, Path> found = new TreeMap<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                Matcher m = SEGMENT_NAME.matcher(p.getFileName().toString());
+                if (m.matches()) {
+                    found.put(Long.parseLong(m.group(1)), p);
+                }
+            }
+        }
+        for (var e : found.entrySet()) {
+            FileChannel ch = FileChannel.open(e.getValue(), StandardOpenOption.READ, StandardOpenOption.WRITE);
+            segments.add(new Segment(e.getKey(), e.getValue(), ch, ch.size()));
+        }
+        deleteAcknowledged();
+        if (segments.isEmpty()) {
+            newSegment(committed);
+        }
+        committed = Math.max(committed, segments.getFirst().base);
+        for (Segment s : segments) {
+            if (s.end() > committed) {
+                scan(s, Math.max(0, committed - s.base));
+            }
+        }
+        writeOffset = segments.getLast().end();
+        committed = Math.min(committed, writeOffset);
+        readOffset = committed;
+    }
+
+    /** Counts the valid records of {@code s} from {@code off}; cuts the segment at the first bad one. */
+    private void scan(Segment s, long off) throws IOException {
+        int len;
+        while (off < s.size && (len = reader.check(s, off)) >= 0) {
+            records++;
+            off += HEADER_BYTES + len;
+        }
+        if (off < s.size) {
+            boolean last = s == segments.getLast();
+            counters.dropped(last ? OutputCounters.SPOOL_TORN : OutputCounters.SPOOL_CORRUPT, 1);
+            errors.accept((last ? "torn record at the end of " : "corrupt record in ") + s.path + " at byte " + off
+                    + ": cut " + (s.size - off) + " byte(s)");
+            s.channel.truncate(off);
+            s.size = off;
+            reader.forget();
+        }
+    }
+
+    private Segment newSegment(long base) throws IOException {
+        Path p = dir.resolve(String.format("%020d.seg", base));
+        FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        Segment s = new Segment(base, p, ch, 0);
+        segments.add(s);
+        return s;
+    }
+
+    /** Deletes every segment, but the last, that lies wholly before {@code committed}. */
+    private void deleteAcknowledged() throws IOException {
+        while (segments.size() > 1 && segments.getFirst().end() <= committed) {
+            Segment s = segments.removeFirst();
+            unsynced.remove(s);
+            s.channel.close();
+            Files.deleteIfExists(s.path);
+        }
+    }
+
+    @Override
+    Appended append(Envelope e) {
+        long need = HEADER_BYTES + (long) e.size();
+        lock.lock();
+        try {
+            if (closed) {
+                return Appended.CLOSED;
+            }
+            boolean evicted = false;
+            if (writeOffset - committed + need > maxBytes) {
+                if (policy != FullPolicy.DROP_OLDEST) {
+                    return Appended.FULL;
+                }
+                while (writeOffset - committed + need > maxBytes && dropOldest()) {
+                    evicted = true;
+                }
+                if (evicted) {
+                    persistPosition();
+                }
+                if (writeOffset - committed + need > maxBytes) {
+                    return Appended.FULL;
+                }
+            }
+            Segment s = segments.getLast();
+            if (s.size > 0 && s.size + need > segmentBytes) {
+                s = newSegment(writeOffset);
+            }
+            try {
+                write(s, e.body());
+            } catch (IOException ex) {
+                s.channel.truncate(s.size); // no half record may stay where the next one goes
+                throw ex;
+            }
+            long pos = writeOffset;
+            s.size += need;
+            writeOffset += need;
+            records++;
+            unsynced.add(s);
+            counters.spooled.increment();
+            remember(pos, e);
+            changed.signalAll();
+            return evicted ? Appended.ACCEPTED_EVICTED : Appended.ACCEPTED;
+        } catch (IOException ex) {
+            errors.accept("cannot write to the spool in " + dir + ": " + ex);
+            return Appended.FAILED;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void write(Segment s, byte[] body) throws IOException {
+        int len = body.length;
+        writeCrc.reset();
+        writeCrc.update(new byte[] {(byte) (len >>> 24), (byte) (len >>> 16), (byte) (len >>> 8), (byte) len});
+        writeCrc.update(body);
+        ByteBuffer b = len + HEADER_BYTES <= writeBuffer.capacity() ? writeBuffer.clear() : ByteBuffer.allocate(len + HEADER_BYTES);
+        b.putInt(len).putInt((int) writeCrc.getValue()).put(body).flip();
+        long at = s.size;
+        while (b.hasRemaining()) {
+            at += s.channel.write(b, at);
+        }
+    }
+
+    /** Drops the oldest unacknowledged record by moving {@code committed} past it; false when none is left. */
+    private boolean dropOldest() throws IOException {
+        while (committed < writeOffset) {
+            Item it = read(committed);
+            if (it == null) {
+                return false;
+            }
+            committed = it.end();
+            readOffset = Math.max(readOffset, committed);
+            if (it.envelope() != null) {
+                records--;
+                counters.dropped(OutputCounters.SPOOL_FULL, 1);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void persistPosition() throws IOException {
+        positionFile.write(committed);
+        positionUnsynced = true;
+        deleteAcknowledged();
+    }
+
+    private void remember(long pos, Envelope e) {
+        while (!cache.isEmpty() && (cache.size() >= cacheLimit || cacheBytes + e.size() > CACHE_MAX_BYTES)) {
+            cacheBytes -= cache.removeFirst().envelope.size();
+        }
+        if (cacheLimit > 0 && e.size() <= CACHE_MAX_BYTES) {
+            cache.addLast(new Cached(pos, e));
+            cacheBytes += e.size();
+        }
+    }
+
+    /**
+     * The record at {@code pos}; an item without envelope when the reader must skip to its end (a
+     * gap or a corrupt stretch); null when nothing is there yet. Lock held.
+     */
+    private Item read(long pos) throws IOException {
+        if (pos >= writeOffset) {
+            return null;
+        }
+        while (!cache.isEmpty() && cache.getFirst().position < pos) {
+            cacheBytes -= cache.removeFirst().envelope.size();
+        }
+        if (!cache.isEmpty() && cache.getFirst().position == pos) {
+            Envelope e = cache.getFirst().envelope;
+            return new Item(e, pos, pos + HEADER_BYTES + e.size());
+        }
+        Segment s = null;
+        for (int i = segments.size() - 1; i >= 0 && s == null; i--) {
+            if (segments.get(i).base <= pos) {
+                s = segments.get(i);
+            }
+        }
+        if (s == null) {
+            return new Item(null, pos, segments.getFirst().base);
+        }
+        long off = pos - s.base;
+        if (off >= s.size) {
+            int next = segments.indexOf(s) + 1;
+            return next < segments.size() ? new Item(null, pos, segments.get(next).base) : null;
+        }
+        int len = reader.check(s, off);
+        if (len >= 0) {
+            return new Item(Envelope.ofBody(reader.body(off, len)), pos, pos + HEADER_BYTES + len);
+        }
+        counters.dropped(OutputCounters.SPOOL_CORRUPT, 1);
+        records = Math.max(0, records - 1);
+        errors.accept("corrupt record in " + s.path + " at byte " + off + ": skipped the rest of the segment");
+        return new Item(null, pos, s.end());
+    }
+
+    @Override
+    Item peekLocked() {
+        try {
+            Item it;
+            while ((it = read(readOffset)) != null && it.envelope() == null) {
+                readOffset = it.end();
+            }
+            return it;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the spool in " + dir, e);
+        }
+    }
+
+    @Override
+    void consumeLocked(Item item) {
+        readOffset = item.end();
+    }
+
+    @Override
+    void commitLocked(List<Item> batch) {
+        long end = batch.getLast().end();
+        if (end <= committed) {
+            return; // drop_oldest went past the whole batch
+        }
+        long live = batch.stream().filter(i -> i.position() >= committed).count();
+        committed = end;
+        records = committed >= writeOffset ? 0 : Math.max(0, records - live);
+        try {
+            persistPosition();
+        } catch (IOException e) {
+            errors.accept("cannot record the spool position in " + dir + " (items will be sent again after a restart): " + e);
+        }
+    }
+
+    @Override
+    List<Item> live(List<Item> items) {
+        lock.lock();
+        try {
+            return items.stream().filter(i -> i.position() >= committed).toList();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    long appendedMark() {
+        return locked(() -> writeOffset);
+    }
+
+    @Override
+    long resolvedMark() {
+        return committed;
+    }
+
+    @Override
+    long size() {
+        return locked(() -> records);
+    }
+
+    @Override
+    long bytes() {
+        return locked(() -> writeOffset - committed);
+    }
+
+    /** Forces written records and the position to the device; outside the lock, so offers go on meanwhile. */
+    @Override
+    boolean sync() {
+        List<FileChannel> channels = new ArrayList<>();
+        lock.lock();
+        try {
+            if (closed) {
+                return false;
+            }
+            unsynced.forEach(s -> channels.add(s.channel));
+            unsynced.clear();
+            if (positionUnsynced) {
+                channels.add(positionFile.channel);
+                positionUnsynced = false;
+            }
+        } finally {
+            lock.unlock();
+        }
+        boolean ok = true;
+        for (FileChannel ch : channels) {
+            try {
+                ch.force(false);
+            } catch (ClosedChannelException e) {
+                // deleted (acknowledged) or closed meanwhile: nothing left to keep
+            } catch (IOException e) {
+                ok = false;
+                errors.accept("cannot sync the spool in " + dir + ": " + e);
+            }
+        }
+        return ok;
+    }
+
+    /** Forces everything to the device and closes the files; unacknowledged records stay for the next start. */
+    @Override
+    public void close() {
+        shut(true);
+    }
+
+    /** A crash: closes the files without forcing or committing anything more (tests only). */
+    void abandon() {
+        shut(false);
+    }
+
+    private void shut(boolean force) {
+        lock.lock();
+        try {
+            if (!closed) {
+                closed = true;
+                closeChannels(force);
+                changed.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void closeChannels(boolean force) {
+        List<FileChannel> all = new ArrayList<>();
+        segments.forEach(s -> all.add(s.channel));
+        if (positionFile != null) {
+            all.add(positionFile.channel);
+        }
+        for (FileChannel ch : all) {
+            try {
+                if (force) {
+                    ch.force(false);
+                }
+                ch.close();
+            } catch (IOException e) {
+                errors.accept("cannot close the spool in " + dir + ": " + e);
+            }
+        }
+        try {
+            if (fileLock != null) {
+                fileLock.release();
+            }
+            if (lockChannel != null) {
+                lockChannel.close();
+            }
+        } catch (IOException e) {
+            errors.accept("cannot unlock the spool in " + dir + ": " + e);
+        }
+    }
+
+    /** The committed offset in two alternating, checksummed 32-byte slots. */
+    private static final class PositionFile {
+        private static final int SLOT = 32;
+        private static final int MAGIC = 0x56475350; // "VGSP"
+        final FileChannel channel;
+        private final ByteBuffer slot = ByteBuffer.allocate(SLOT);
+        private long generation;
+        long offset;
+
+        PositionFile(Path path) throws IOException {
+            channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            ByteBuffer b = ByteBuffer.allocate(2 * SLOT);
+            while (b.hasRemaining() && channel.read(b, b.position()) > 0) {
+                // read both slots, or what there is
+            }
+            for (int i = 0; i + SLOT <= b.position(); i += SLOT) {
+                if (b.getInt(i) == MAGIC && crc(b.array(), i) == b.getInt(i + 20) && b.getLong(i + 4) > generation) {
+                    generation = b.getLong(i + 4);
+                    offset = b.getLong(i + 12);
+                }
+            }
+        }
+
+        void write(long newOffset) throws IOException {
+            generation++;
+            slot.clear();
+            slot.putInt(MAGIC).putLong(generation).putLong(newOffset);
+            slot.putInt(crc(slot.array(), 0));
+            slot.clear();
+            long at = (generation & 1) * SLOT;
+            while (slot.hasRemaining()) {
+                at += channel.write(slot, at);
+            }
+            offset = newOffset;
+        }
+
+        private static int crc(byte[] b, int from) {
+            CRC32C c = new CRC32C();
+            c.update(b, from, 20);
+            return (int) c.getValue();
+        }
+    }
+
+    /** Reads records through one buffer (recovery, and the worker when the hand-off missed). Lock held. */
+    private static final class RecordReader {
+        private final CRC32C crc = new CRC32C();
+        private byte[] buf = new byte[256 << 10];
+        private Segment seg;
+        private long start;
+        private int length;
+
+        /** The body length of the valid record at {@code off} of {@code s}, or -1 when the bytes there are not one. */
+        int check(Segment s, long off) throws IOException {
+            if (off + HEADER_BYTES > s.size || !fill(s, off, HEADER_BYTES)) {
+                return -1;
+            }
+            int p = (int) (off - start);
+            ByteBuffer b = ByteBuffer.wrap(buf);
+            int len = b.getInt(p);
+            int sum = b.getInt(p + 4);
+            if (len < 0 || len > s.size - off - HEADER_BYTES || !fill(s, off, HEADER_BYTES + len)) {
+                return -1;
+            }
+            p = (int) (off - start);
+            crc.reset();
+            crc.update(buf, p, 4);
+            crc.update(buf, p + HEADER_BYTES, len);
+            return (int) crc.getValue() == sum ? len : -1;
+        }
+
+        /** The body of the record {@link #check} just accepted at {@code off}. */
+        byte[] body(long off, int len) {
+            int p = (int) (off - start) + HEADER_BYTES;
+            byte[] out = new byte[len];
+            System.arraycopy(buf, p, out, 0, len);
+            return out;
+        }
+
+        /** Drops the buffered bytes (after a truncation made them stale). */
+        void forget() {
+            seg = null;
+        }
+
+        private boolean fill(Segment s, long off, int n) throws IOException {
+            if (s == seg && off >= start && off + n <= start + length) {
+                return true;
+            }
+            if (n > buf.length) {
+                buf = new byte[n];
+            }
+            int want = (int) Math.min(buf.length, s.size - off);
+            if (want < n) {
+                return false;
+            }
+            ByteBuffer bb = ByteBuffer.wrap(buf, 0, want);
+            while (bb.hasRemaining() && s.channel.read(bb, off + bb.position()) >= 0) {
+                // positional reads until the buffer is full or the file ends
+            }
+            seg = s;
+            start = off;
+            length = bb.position();
+            return length >= n;
+        }
+    }
+}
