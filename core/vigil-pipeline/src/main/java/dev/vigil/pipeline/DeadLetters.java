@@ -38,6 +38,7 @@ final class DeadLetters implements AutoCloseable {
     private final InstantSource clock;
     private FileChannel channel;
     private boolean dirty;
+    private boolean closed;
 
     DeadLetters(Path file, String output, String type, InstantSource clock) {
         this.file = file;
@@ -53,9 +54,10 @@ final class DeadLetters implements AutoCloseable {
     /** Writes one line for {@code e}; returns false (after saying so on stderr) when the file cannot be written. */
     synchronized boolean write(Envelope e, String reason) {
         String line = line(e.body(), reason);
-        if (file == null) {
-            System.err.println("vigil: output '" + output + "' dead letter (no deadletter file configured): " + line);
-            return true;
+        if (file == null || closed) {
+            System.err.println("vigil: output '" + output + "' dead letter (" + (closed ? "output closed" : "no deadletter file configured")
+                    + "): " + line);
+            return file == null;
         }
         try {
             if (channel == null) {
@@ -135,6 +137,7 @@ final class DeadLetters implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        closed = true;
         if (channel != null) {
             sync();
             try {

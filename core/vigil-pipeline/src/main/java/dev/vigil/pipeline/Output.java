@@ -27,8 +27,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <h2>Life cycle</h2>
  * {@link #start} checks the settings, opens (and resumes) the spool and starts the worker;
- * {@link #close} stops intake, delivers until the shutdown deadline, then interrupts the worker and
+ * {@link #close} stops intake, delivers until the shutdown deadline, then aborts the worker and
  * leaves the rest in the spool (memory mode: counts it as dropped, reason {@code shutdown}).
+ *
+ * <p>Aborting interrupts the worker only while it is inside {@link Sink#send} (a handshake on
+ * {@code sendGate}): an interrupt that reached the worker during spool I/O would close the spool's
+ * {@code FileChannel}s ({@link java.nio.channels.ClosedByInterruptException}). Everywhere else the
+ * worker waits on the {@code abort} latch or for at most one tick.
  */
 public final class Output implements AutoCloseable {
     /** Falcosidekick's {@code /test} alert: it bypasses minimumpriority, the filter and dedup. */
@@ -51,6 +56,9 @@ public final class Output implements AutoCloseable {
     private final Backoff backoff;
     private final Thread worker;
     private final CountDownLatch abort = new CountDownLatch(1);
+    private final Object sendGate = new Object();
+    /** Whether the worker is inside sink.send; guarded by sendGate. */
+    private boolean inSink;
     private final AtomicBoolean closing = new AtomicBoolean();
     private volatile boolean intakeOpen = true;
     /** Worker only. */
@@ -299,8 +307,7 @@ public final class Output implements AutoCloseable {
             interrupted = true;
         }
         if (worker.isAlive()) {
-            abort.countDown();
-            worker.interrupt();
+            abortWorker();
             try {
                 worker.join(STUCK_SINK_GRACE_MILLIS);
             } catch (InterruptedException e) {
@@ -332,10 +339,19 @@ public final class Output implements AutoCloseable {
         } else {
             backlog.close();
         }
-        abort.countDown();
-        worker.interrupt();
+        abortWorker();
         worker.join(STUCK_SINK_GRACE_MILLIS);
         deadLetters.close();
+    }
+
+    /** Stops the worker at its next step; interrupts it if it is inside the sink. */
+    private void abortWorker() {
+        synchronized (sendGate) {
+            abort.countDown();
+            if (inSink) {
+                worker.interrupt();
+            }
+        }
     }
 
     /** Whether the worker thread has ended (tests). */
@@ -368,7 +384,7 @@ public final class Output implements AutoCloseable {
                 }
             }
         } catch (InterruptedException e) {
-            // close() gave up waiting or a crash was simulated: the rest stays uncommitted
+            // aborted inside the sink: the rest stays uncommitted
         } finally {
             if (abort.getCount() > 0) {
                 backlog.sync();
@@ -459,16 +475,33 @@ public final class Output implements AutoCloseable {
         return s == null ? SendResult.Status.RETRY : s;
     }
 
-    /** One call of the sink; an exception or a null answer is a retryable failure, never the worker's end. */
+    /**
+     * One call of the sink; an exception or a null answer is a retryable failure, never the worker's
+     * end. The interrupt status is cleared on the way out, so it cannot reach the spool's channels.
+     *
+     * @throws InterruptedException when the output was aborted before or during the call
+     */
     private SendResult send(List<Backlog.Item> items) throws InterruptedException {
         List<Envelope> envelopes = new ArrayList<>(items.size());
         items.forEach(i -> envelopes.add(i.envelope()));
-        try {
-            SendResult r = sink.send(envelopes);
-            return r != null ? r : SendResult.retry("the sink returned no result");
-        } catch (RuntimeException e) {
-            return SendResult.retry("the sink failed: " + e);
+        synchronized (sendGate) {
+            if (abort.getCount() == 0) {
+                throw new InterruptedException("output aborted");
+            }
+            inSink = true;
         }
+        SendResult r;
+        try {
+            r = sink.send(envelopes);
+        } catch (RuntimeException e) {
+            r = SendResult.retry("the sink failed: " + e);
+        } finally {
+            synchronized (sendGate) {
+                inSink = false;
+                Thread.interrupted();
+            }
+        }
+        return r != null ? r : SendResult.retry("the sink returned no result");
     }
 
     private void deadLetter(Backlog.Item item, String reason) {

@@ -244,8 +244,8 @@ final class Spool extends Backlog {
             }
             boolean evicted = false;
             if (writeOffset - committed + need > maxBytes) {
-                if (policy != FullPolicy.DROP_OLDEST) {
-                    return Appended.FULL;
+                if (policy != FullPolicy.DROP_OLDEST || need > maxBytes) {
+                    return Appended.FULL; // (a record larger than the whole spool must not empty it first)
                 }
                 while (writeOffset - committed + need > maxBytes && dropOldest()) {
                     evicted = true;

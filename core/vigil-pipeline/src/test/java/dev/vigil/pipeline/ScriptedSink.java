@@ -40,6 +40,14 @@ final class ScriptedSink implements Sink {
         return this;
     }
 
+    /** Holds the next call until {@code gate} opens, then delivers: the worker is busy, nothing is committed. */
+    ScriptedSink thenWaitFor(java.util.concurrent.CountDownLatch gate) {
+        return then(b -> {
+            gate.await();
+            return SendResult.ok();
+        });
+    }
+
     ScriptedSink then(SendResult r) {
         return then(b -> r);
     }
