@@ -224,16 +224,19 @@ public final class Output implements AutoCloseable {
                 return o;
             }
             case FAILED -> {
-                if (config.spoolFull() == Spool.FullPolicy.REJECT) {
+                boolean reject = config.spoolFull() == Spool.FullPolicy.REJECT;
+                if (reject) {
                     counters.rejected.increment();
-                    return Offer.REJECTED;
+                } else {
+                    counters.dropped(OutputCounters.SPOOL_ERROR, 1);
                 }
-                counters.dropped(OutputCounters.SPOOL_ERROR, 1);
                 internal.raise(InternalAlerts.SPOOL_ERROR,
-                        () -> "cannot write the spool, dropping new alerts; "
-                                + counters.dropped(OutputCounters.SPOOL_ERROR) + " dropped so far",
-                        () -> Map.of("vigil.dropped", counters.dropped(OutputCounters.SPOOL_ERROR)));
-                return Offer.DROPPED;
+                        () -> "cannot write the spool (" + counters.snapshot().lastError() + "); "
+                                + counters.dropped(OutputCounters.SPOOL_ERROR) + " dropped, " + counters.rejected.sum()
+                                + " rejected so far",
+                        () -> Map.of("vigil.dropped", counters.dropped(OutputCounters.SPOOL_ERROR),
+                                "vigil.rejected", counters.rejected.sum()));
+                return reject ? Offer.REJECTED : Offer.DROPPED;
             }
             default -> {
                 counters.rejected.increment();
@@ -285,10 +288,11 @@ public final class Output implements AutoCloseable {
 
     /**
      * Stops intake (later offers are {@link Offer#REJECTED}), emits the summaries of open dedup
-     * windows, delivers what it can within {@link OutputOptions#shutdownDeadline()}, then interrupts
-     * the worker; what is left stays in the spool for the next start (memory mode: dropped, counted
-     * as {@code shutdown}). Forces the spool and closes the sink. Idempotent; blocks for at most the
-     * deadline plus a short grace for a sink that ignores interruption.
+     * windows, delivers what it can within {@link OutputOptions#shutdownDeadline()}, then aborts the
+     * worker (interrupting a sink call in progress); what is left stays in the spool for the next
+     * start (memory mode: dropped, counted as {@code shutdown}). Forces the spool and closes the
+     * sink. Idempotent (a concurrent second call returns at once); blocks for at most the deadline
+     * plus a short grace for a sink that ignores interruption.
      */
     @Override
     public void close() {
@@ -361,30 +365,45 @@ public final class Output implements AutoCloseable {
 
     // ---------------------------------------------------------------- worker
 
+    /**
+     * The worker loop: take a batch, deliver it, commit it. An unexpected exception (a spool read
+     * error, a bug) is reported and the same batch is tried again a tick later, so the worker never
+     * dies and never skips a taken batch.
+     */
     private void work() {
         lastSync = System.nanoTime();
         Batching b = config.batching();
         long linger = nanos(b.linger());
+        List<Backlog.Item> batch = null;
         try {
             while (abort.getCount() > 0) {
-                housekeeping();
-                List<Backlog.Item> batch;
                 try {
-                    batch = backlog.take(b.maxItems(), b.maxBytes(), linger, TICK_NANOS);
+                    housekeeping();
+                    if (batch == null) {
+                        batch = backlog.take(b.maxItems(), b.maxBytes(), linger, TICK_NANOS);
+                        if (batch == null) {
+                            break; // drained and closing
+                        }
+                    }
+                    if (!batch.isEmpty()) {
+                        if (!deliver(batch)) {
+                            break;
+                        }
+                        backlog.commit(batch);
+                    }
+                    batch = null;
                 } catch (RuntimeException e) {
-                    pipelineError("reading the backlog failed: " + e);
-                    pause(TICK_NANOS);
-                    continue;
-                }
-                if (batch == null) {
-                    break;
-                }
-                if (!batch.isEmpty() && deliver(batch)) {
-                    backlog.commit(batch);
+                    pipelineError("unexpected failure in the worker, trying again: " + e);
+                    if (!pause(TICK_NANOS)) {
+                        break;
+                    }
                 }
             }
         } catch (InterruptedException e) {
             // aborted inside the sink: the rest stays uncommitted
+        } catch (Error e) {
+            System.err.println("vigil: output '" + name + "': the worker stopped: " + e);
+            throw e;
         } finally {
             if (abort.getCount() > 0) {
                 backlog.sync();

@@ -118,6 +118,17 @@ class OutputRetryTest {
     }
 
     @Test
+    void inMemoryModeFlushSaysWhenItemsAreStillPending() throws Exception {
+        ScriptedSink sink = new ScriptedSink().otherwise(SendResult.retry("down"));
+        try (Output out = Output.start(settings("r", "retry.initial", "1ms", "retry.max", "2ms"), sink,
+                OutputOptions.memoryOnly().withShutdownDeadline(Duration.ZERO))) {
+            out.offer(envelope(0));
+            assertThat(out.flush(Duration.ofMillis(50))).isFalse();
+            assertThat(out.counters().queued()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void aDestinationDownForAWhileLosesNothing() throws Exception {
         AtomicBoolean up = new AtomicBoolean();
         ScriptedSink sink = new ScriptedSink().otherwise(b -> up.get() ? SendResult.ok() : SendResult.retry("connection refused"));
