@@ -12,10 +12,12 @@ import java.util.function.LongSupplier;
  * written by offering threads and the worker; {@link #snapshot()} reads them without locking, so a
  * snapshot taken while alerts flow is not one instant but each value is exact for its own moment.
  *
- * <p>Every accepted item ends in exactly one of delivered, dead-lettered or dropped (reasons
- * {@code spool_full} for drop_oldest, {@code shutdown} in memory mode), or is still queued.
+ * <p>Within one process, every accepted item ends in exactly one of delivered, dead-lettered or
+ * dropped (reasons {@code spool_full} for drop_oldest, {@code shutdown} in memory mode,
+ * {@code spool_torn}/{@code spool_corrupt} for damaged spool records), or is still queued.
  * {@code queue_full}, {@code spool_error} and drop_newest's {@code spool_full} count items that
- * were never accepted.
+ * were never accepted. Items resumed from the spool at start are queued without being counted as
+ * accepted again.
  */
 public final class OutputCounters {
     /** Memory queue full: the offered item was not accepted. */
