@@ -60,23 +60,13 @@ final class AuditServe implements Callable<Integer> {
 
     /** Checks the options and builds the server configuration (no socket yet). */
     AuditWebhook.Config config() throws IOException {
-        int colon = listen.lastIndexOf(':');
-        if (colon <= 0 || colon == listen.length() - 1) {
-            throw usage("--listen is HOST:PORT, e.g. 127.0.0.1:8443 or [::1]:8443, got '" + listen + "'");
-        }
-        String host = listen.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
-        }
-        int port;
+        InetSocketAddress address;
         try {
-            port = Integer.parseInt(listen.substring(colon + 1));
-        } catch (NumberFormatException e) {
-            port = -1;
+            address = ListenAddress.parse(listen, "--listen");
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
         }
-        if (port < 0 || port > 65535) {
-            throw usage("--listen: '" + listen.substring(colon + 1) + "' is not a port number");
-        }
+        String host = ListenAddress.host(listen);
         if (!path.startsWith("/") || path.equals("/healthz")) {
             throw usage("--path must start with / and not be /healthz, got '" + path + "'");
         }
@@ -103,18 +93,9 @@ final class AuditServe implements Callable<Integer> {
         }
         byte[] tokenHash = null;
         if (tokenFile != null) {
-            String token;
-            try {
-                token = Files.readString(tokenFile, StandardCharsets.UTF_8).trim();
-            } catch (IOException e) {
-                throw new IOException(tokenFile + " (--token-file): cannot read: " + e.getMessage(), e);
-            }
-            if (token.isEmpty() || token.contains("\n")) {
-                throw new IOException(tokenFile + " (--token-file): expected one non-empty line holding the token");
-            }
-            tokenHash = AuditWebhook.sha256(token.getBytes(StandardCharsets.UTF_8));
+            tokenHash = AuditWebhook.tokenHash(tokenFile, "--token-file");
         }
-        return new AuditWebhook.Config(new InetSocketAddress(host, port), path, tls, clientCa != null && tokenFile == null,
+        return new AuditWebhook.Config(address, path, tls, clientCa != null && tokenFile == null,
                 clientCa != null && tokenFile != null, tokenHash, maxBodyMb * 1024 * 1024);
     }
 

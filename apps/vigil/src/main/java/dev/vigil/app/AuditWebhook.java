@@ -5,20 +5,14 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsExchange;
-import com.sun.net.httpserver.HttpsParameters;
-import com.sun.net.httpserver.HttpsServer;
 import dev.vigil.k8saudit.AuditEvent;
 import dev.vigil.k8saudit.AuditEventParser;
 import dev.vigil.k8saudit.store.AuditStore;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -44,14 +38,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -61,7 +52,7 @@ import javax.net.ssl.TrustManagerFactory;
  * and fsynced to an {@link AuditStore} before the 200 answer, so a crash after answering loses
  * nothing. Any non-2xx makes kube-apiserver retry the batch; the store drops the re-sent events.
  */
-final class AuditWebhook implements AutoCloseable {
+final class AuditWebhook extends HttpEndpoint {
     /** The smallest body limit allowed from the command line; kube-apiserver batches of 400 large events stay far below. */
     static final long MIN_MAX_BODY = 64L * 1024 * 1024;
     private static final JsonFactory JSON = new JsonFactory();
@@ -78,8 +69,6 @@ final class AuditWebhook implements AutoCloseable {
 
     private final Config config;
     private final AuditStore store;
-    private final HttpServer server;
-    private final ExecutorService executor;
     final AtomicLong batches = new AtomicLong();
     final AtomicLong stored = new AtomicLong();
     final AtomicLong duplicates = new AtomicLong();
@@ -87,44 +76,10 @@ final class AuditWebhook implements AutoCloseable {
     private final Map<String, AtomicLong> rejected = new TreeMap<>();
 
     AuditWebhook(Config config, AuditStore store) throws IOException {
+        super(config.listen(), config.tls(), config.clientCertRequired() ? HttpIo.ClientAuth.REQUIRED
+                : config.clientCertWanted() ? HttpIo.ClientAuth.WANTED : HttpIo.ClientAuth.NONE, 64);
         this.config = config;
         this.store = store;
-        if (config.tls() != null) {
-            HttpsServer s = HttpsServer.create(config.listen(), 64);
-            s.setHttpsConfigurator(new HttpsConfigurator(config.tls()) {
-                @Override
-                public void configure(HttpsParameters params) {
-                    SSLParameters p = getSSLContext().getDefaultSSLParameters();
-                    if (config.clientCertRequired()) {
-                        p.setNeedClientAuth(true);
-                    } else if (config.clientCertWanted()) {
-                        p.setWantClientAuth(true);
-                    }
-                    params.setSSLParameters(p);
-                }
-            });
-            server = s;
-        } else {
-            server = HttpServer.create(config.listen(), 64);
-        }
-        executor = Executors.newVirtualThreadPerTaskExecutor();
-        server.setExecutor(executor);
-        server.createContext("/", this::handle);
-    }
-
-    void start() {
-        server.start();
-    }
-
-    /** The bound address (the port when 0 was asked for). */
-    InetSocketAddress address() {
-        return server.getAddress();
-    }
-
-    @Override
-    public void close() {
-        server.stop(1);
-        executor.close();
     }
 
     /** batches, events stored, duplicates, protected, rejected by reason. */
@@ -144,12 +99,13 @@ final class AuditWebhook implements AutoCloseable {
         return b.toString();
     }
 
-    private void handle(HttpExchange ex) throws IOException {
+    @Override
+    void handle(HttpExchange ex) throws IOException {
         try (ex) {
             String path = ex.getRequestURI().getPath();
             if (path.equals("/healthz")) {
-                drain(ex.getRequestBody());
-                send(ex, 200, "ok\n");
+                HttpIo.drain(ex.getRequestBody());
+                HttpIo.send(ex, 200, "ok\n");
                 return;
             }
             if (!path.equals(config.path())) {
@@ -171,7 +127,7 @@ final class AuditWebhook implements AutoCloseable {
                 reject(ex, new Reject(415, "415 content type", "Content-Type " + type + " is not JSON: expected application/json"));
                 return;
             }
-            byte[] body = readBody(ex);
+            byte[] body = HttpIo.readBody(ex, config.maxBody());
             if (body == null) {
                 reject(ex, new Reject(413, "413 too large", "request body larger than " + config.maxBody() + " bytes"));
                 return;
@@ -222,7 +178,7 @@ final class AuditWebhook implements AutoCloseable {
             stored.addAndGet(s);
             duplicates.addAndGet(d);
             ex.getResponseHeaders().set("Content-Type", "application/json");
-            send(ex, 200, "{\"stored\":" + s + ",\"duplicates\":" + d + "}\n");
+            HttpIo.send(ex, 200, "{\"stored\":" + s + ",\"duplicates\":" + d + "}\n");
         } catch (IOException | RuntimeException e) {
             count("500 internal");
             throw e;
@@ -268,42 +224,26 @@ final class AuditWebhook implements AutoCloseable {
         return null;
     }
 
+    /** The SHA-256 of the bearer token held in {@code file} (one non-empty line); the message names the file and {@code option}. */
+    static byte[] tokenHash(java.nio.file.Path file, String option) throws IOException {
+        String token;
+        try {
+            token = java.nio.file.Files.readString(file, StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            throw new IOException(file + " (" + option + "): cannot read: " + e.getMessage(), e);
+        }
+        if (token.isEmpty() || token.contains("\n")) {
+            throw new IOException(file + " (" + option + "): expected one non-empty line holding the token");
+        }
+        return sha256(token.getBytes(StandardCharsets.UTF_8));
+    }
+
     static byte[] sha256(byte[] b) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(b);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** The body, or null when above the limit. */
-    private byte[] readBody(HttpExchange ex) throws IOException {
-        long declared = -1;
-        String len = ex.getRequestHeaders().getFirst("Content-Length");
-        if (len != null) {
-            try {
-                declared = Long.parseLong(len.trim());
-            } catch (NumberFormatException e) {
-                declared = -1; // read with the limit below
-            }
-        }
-        if (declared > config.maxBody()) {
-            return null;
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) Math.min(declared, 1 << 24) : 8192);
-        byte[] buf = new byte[65536];
-        long total = 0;
-        try (InputStream in = ex.getRequestBody()) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                total += n;
-                if (total > config.maxBody()) {
-                    return null;
-                }
-                out.write(buf, 0, n);
-            }
-        }
-        return out.toByteArray();
     }
 
     /** Checks that the body is one JSON object {@code {"kind":"EventList","apiVersion":"audit.k8s.io/v1[beta1]","items":[...]}}. */
@@ -359,32 +299,13 @@ final class AuditWebhook implements AutoCloseable {
 
     private void reject(HttpExchange ex, Reject r) throws IOException {
         count(r.key());
-        drain(ex.getRequestBody());
-        send(ex, r.status(), r.reason() + "\n");
+        HttpIo.drain(ex.getRequestBody());
+        HttpIo.send(ex, r.status(), r.reason() + "\n");
     }
 
     private void count(String key) {
         synchronized (rejected) {
             rejected.computeIfAbsent(key, k -> new AtomicLong()).incrementAndGet();
-        }
-    }
-
-    private static void drain(InputStream in) {
-        try (in) {
-            in.skip(Long.MAX_VALUE);
-        } catch (IOException e) {
-            // the answer is sent anyway
-        }
-    }
-
-    private static void send(HttpExchange ex, int status, String text) throws IOException {
-        byte[] b = text.getBytes(StandardCharsets.UTF_8);
-        if (!ex.getResponseHeaders().containsKey("Content-Type")) {
-            ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-        }
-        ex.sendResponseHeaders(status, b.length);
-        try (OutputStream o = ex.getResponseBody()) {
-            o.write(b);
         }
     }
 

@@ -63,6 +63,7 @@ final class LiveAgent {
     private LiveEvent event;
     private volatile boolean reloadRequested;
     private java.util.function.Supplier<RuleSet> reloader;
+    private java.util.function.Consumer<dev.vigil.event.Alert> alertSink = a -> {};
 
     LiveAgent(RuleSet rules, RuleMatching matching, boolean json, PrintWriter out, PrintWriter err, Duration statsInterval) {
         this.rules = rules;
@@ -94,6 +95,11 @@ final class LiveAgent {
 
     void stop() {
         running.set(false);
+    }
+
+    /** Where alerts go besides the printed lines (the in-process outputs); called on the reader thread. */
+    void alertsTo(java.util.function.Consumer<dev.vigil.event.Alert> sink) {
+        this.alertSink = java.util.Objects.requireNonNull(sink, "sink");
     }
 
     /**
@@ -165,6 +171,7 @@ final class LiveAgent {
             java.util.function.Consumer<CompiledRule> onMatch = rule -> {
                 var alert = formatter.alert(rule, event);
                 out.println(json ? AlertJson.write(alert) : alert.output());
+                alertSink.accept(alert);
                 alerts++;
                 perRule.computeIfAbsent(rule.name(), k -> new long[1])[0]++;
             };

@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
 /** The {@code vigil} command line. Exit codes: 0 success, 1 findings or failures, 2 usage errors. */
 @Command(name = "vigil", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Runtime security for Kubernetes: Falco-compatible rules over system calls and audit events.",
-        subcommands = {Main.Run.class, Main.Capture.class, Main.Replay.class, Main.Rules.class, Main.Fields.class,
+        subcommands = {Main.Run.class, ForwardCommand.class, Main.Capture.class, Main.Replay.class, Main.Rules.class, Main.Fields.class,
                 AuditCommands.Audit.class})
 public final class Main implements Runnable {
     @Spec
@@ -129,6 +129,8 @@ public final class Main implements Runnable {
         RulesOptions rulesOptions;
         @Mixin
         SelectionOptions sel;
+        @Mixin
+        OutputFlags outputFlags;
         @Option(names = "--json", description = "Print Falco JSON alerts instead of text lines.")
         boolean json;
         @Option(names = "--duration", paramLabel = "DURATION", description = "Stop after this long (e.g. 30s, 5m, 1h). Default: until SIGTERM/SIGINT.")
@@ -158,8 +160,33 @@ public final class Main implements Runnable {
                 return 1;
             }
             err.println("vigil: " + rs.runningRules().size() + " rules running (" + rs.rules().size() + " loaded)");
+            Forwarder forwarder;
+            try {
+                forwarder = outputFlags.start(outputFlags.loadConfig());
+            } catch (dev.vigil.pipeline.ConfigException e) {
+                err.println("vigil: " + e.getMessage());
+                return 2;
+            }
+            if (forwarder != null) {
+                err.println("vigil: alerts also go to " + String.join(", ",
+                        forwarder.outputs().stream().map(o -> o.name() + " (" + o.type() + ")").toList()));
+            }
+            try {
+                return runWith(forwarder, rs, stopAfter, every, out, err);
+            } finally {
+                if (forwarder != null) {
+                    forwarder.close();
+                    err.println("vigil: outputs: " + ForwardMetrics.summary(null, forwarder));
+                }
+            }
+        }
+
+        private int runWith(Forwarder forwarder, RuleSet rs, Duration stopAfter, Duration every, PrintWriter out, PrintWriter err)
+                throws IOException, InterruptedException {
+            java.util.function.Consumer<dev.vigil.event.Alert> toOutputs = forwarder == null ? a -> {}
+                    : a -> forwarder.accept(dev.vigil.pipeline.FalcoAlert.of(a));
             if (demo || events != null) {
-                Replayer r = new Replayer(rs, sel.matching, !json);
+                Replayer r = new Replayer(rs, sel.matching, !json).alertsTo(toOutputs);
                 Replayer.Summary s;
                 if (events == null) {
                     try (InputStream in = Main.class.getResourceAsStream("/dev/vigil/app/demo/events.jsonl")) {
@@ -174,6 +201,7 @@ public final class Main implements Runnable {
                 return 0;
             }
             LiveAgent agent = new LiveAgent(rs, sel.matching, json, out, err, every);
+            agent.alertsTo(toOutputs);
             agent.probeConfig(probeOptions.config());
             RulesWatcher watcher = null;
             if (!rulesOptions.rules.isEmpty()) {

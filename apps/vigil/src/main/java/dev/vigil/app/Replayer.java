@@ -27,6 +27,7 @@ final class Replayer {
     private final boolean text;
     private final String hostname = AlertFormatter.defaultHostname();
     private final AlertFormatter formatter = new AlertFormatter(hostname);
+    private java.util.function.Consumer<dev.vigil.event.Alert> alertSink = a -> {};
 
     /** What a replay did. */
     record Summary(long events, long alerts, long badLines) {
@@ -34,6 +35,12 @@ final class Replayer {
         public String toString() {
             return events + " events, " + alerts + " alerts" + (badLines > 0 ? ", " + badLines + " malformed lines skipped" : "");
         }
+    }
+
+    /** Where alerts go besides the printed lines (the in-process outputs). */
+    Replayer alertsTo(java.util.function.Consumer<dev.vigil.event.Alert> sink) {
+        this.alertSink = java.util.Objects.requireNonNull(sink, "sink");
+        return this;
     }
 
     Replayer(RuleSet rules, RuleMatching matching, boolean text) {
@@ -100,6 +107,7 @@ final class Replayer {
         return rules.evaluate(ev, matching, rule -> {
             var alert = formatter.alert(rule, ev);
             out.println(text ? alert.output() : AlertJson.write(alert));
+            alertSink.accept(alert);
         });
     }
 

@@ -1,0 +1,201 @@
+package dev.vigil.app;
+
+import dev.vigil.event.Priority;
+import dev.vigil.pipeline.ConfigException;
+import dev.vigil.pipeline.Envelope;
+import dev.vigil.pipeline.FalcoAlert;
+import dev.vigil.pipeline.Offer;
+import dev.vigil.pipeline.Output;
+import dev.vigil.pipeline.OutputFactory;
+import dev.vigil.pipeline.OutputOptions;
+import dev.vigil.pipeline.OutputSettings;
+import dev.vigil.pipeline.Sink;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Fans alerts out to the configured outputs, in-process for `vigil run` and behind the HTTP input
+ * of `vigil forward`: gives each alert a fresh uuid (as Falcosidekick does), adds the configured
+ * custom fields and tags, and offers it to every output, each of which applies its own minimum
+ * priority, routing filter, deduplication, queue and spool. Thread-safe.
+ */
+final class Forwarder implements AutoCloseable {
+    /** The output types this build knows, by name. */
+    static Map<String, OutputFactory> factories() {
+        Map<String, OutputFactory> byType = new TreeMap<>();
+        for (OutputFactory f : ServiceLoader.load(OutputFactory.class, Forwarder.class.getClassLoader())) {
+            byType.put(f.type(), f);
+        }
+        return byType;
+    }
+
+    /** What happened to one alert across the outputs. */
+    record Result(int accepted, int rejected) {}
+
+    private final List<Output> outputs;
+    private final Map<String, String> customFields;
+    private final List<String> customTags;
+    final LongAdder received = new LongAdder();
+
+    private Forwarder(List<Output> outputs, Map<String, String> customFields, List<String> customTags) {
+        this.outputs = outputs;
+        this.customFields = customFields;
+        this.customTags = customTags;
+    }
+
+    /**
+     * Starts the outputs; on any configuration problem the outputs already started are closed and
+     * the first problem is thrown (naming the output and key).
+     *
+     * @param spoolRoot where the outputs keep their spools and dead letters; null for memory only
+     */
+    static Forwarder start(List<OutputSettings> settings, Path spoolRoot, Map<String, String> customFields,
+            List<String> customTags, Duration shutdownDeadline) throws ConfigException {
+        Map<String, OutputFactory> known = factories();
+        Set<String> names = new HashSet<>();
+        List<Output> started = new ArrayList<>();
+        Forwarder f = new Forwarder(Collections.unmodifiableList(started), Map.copyOf(customFields), List.copyOf(customTags));
+        try {
+            for (OutputSettings s : settings) {
+                if (!names.add(s.name())) {
+                    throw new ConfigException("output '" + s.name() + "' (" + s.origin() + "): another output has this name; give each a distinct name=");
+                }
+                OutputFactory factory = known.get(s.type());
+                if (factory == null) {
+                    throw new ConfigException("output '" + s.name() + "' (" + s.origin() + "): unknown type '" + s.type()
+                            + "' (known: " + String.join(", ", known.keySet()) + ")");
+                }
+                String filterText = s.string("filter", null);
+                AlertFilter filter = null;
+                if (filterText != null) {
+                    try {
+                        filter = AlertFilter.compile(filterText);
+                    } catch (AlertFilter.FilterException e) {
+                        throw s.error("filter", e.getMessage());
+                    }
+                }
+                Sink sink = factory.create(s);
+                try {
+                    started.add(Output.start(s, sink, new OutputOptions(spoolRoot, filter, f::internal, shutdownDeadline,
+                            InstantSource.system())));
+                } catch (ConfigException | RuntimeException e) {
+                    sink.close();
+                    throw e;
+                }
+            }
+        } catch (ConfigException | RuntimeException e) {
+            f.close();
+            throw e;
+        }
+        return f;
+    }
+
+    List<Output> outputs() {
+        return outputs;
+    }
+
+    /** Offers one alert to every output (the uuid is replaced, custom fields and tags added). */
+    Result accept(FalcoAlert alert) {
+        received.increment();
+        FalcoAlert a = enrich(alert);
+        Envelope e = Envelope.of(a);
+        int accepted = 0;
+        int rejected = 0;
+        for (Output o : outputs) {
+            Offer r = o.offer(e);
+            if (r == Offer.ACCEPTED) {
+                accepted++;
+            } else if (r == Offer.REJECTED) {
+                rejected++;
+            }
+        }
+        return new Result(accepted, rejected);
+    }
+
+    private FalcoAlert enrich(FalcoAlert a) {
+        Map<String, Object> fields = a.outputFields();
+        if (!customFields.isEmpty()) {
+            fields = new LinkedHashMap<>(fields);
+            for (Map.Entry<String, String> c : customFields.entrySet()) {
+                String v = c.getValue();
+                // as Falcosidekick: a value starting with % is read from that environment variable
+                if (v.startsWith("%")) {
+                    v = System.getenv().getOrDefault(v.substring(1), "");
+                }
+                fields.put(c.getKey(), v);
+            }
+        }
+        List<String> tags = a.tags();
+        if (!customTags.isEmpty()) {
+            TreeSet<String> t = new TreeSet<>(tags);
+            t.addAll(customTags);
+            tags = List.copyOf(t);
+        }
+        return new FalcoAlert(UUID.randomUUID().toString(), a.timeNanos(), a.priority(), a.rule(), a.source(), tags,
+                a.hostname(), a.output(), fields);
+    }
+
+    /**
+     * Vigil's own alerts from the outputs (a spool is full, an alert was dead-lettered...): delivered
+     * like any other alert, except to the output they are about, which is the one in trouble.
+     */
+    private void internal(FalcoAlert a) {
+        received.increment();
+        Envelope e = Envelope.of(enrich(a));
+        Object about = a.field("vigil.output");
+        for (Output o : outputs) {
+            if (!o.name().equals(about)) {
+                o.offer(e);
+            }
+        }
+    }
+
+    /** Falcosidekick's synthetic test alert: Debug, rule "Test rule", delivered past every minimum priority. */
+    static FalcoAlert testAlert(String hostname) {
+        long now = System.currentTimeMillis() * 1_000_000L;
+        return new FalcoAlert(null, now, Priority.DEBUG, "Test rule", "internal", List.of("example", "test"), hostname,
+                dev.vigil.event.AlertJson.iso8601(now) + ": Debug This is a test from Vigil",
+                Map.of("proc.name", "vigil", "user.name", "vigil"));
+    }
+
+    /** Waits until every output has delivered, dead-lettered or spooled what it accepted. */
+    boolean flush(Duration deadline) throws InterruptedException {
+        long end = System.nanoTime() + deadline.toNanos();
+        boolean all = true;
+        for (Output o : outputs) {
+            long left = Math.max(0, end - System.nanoTime());
+            all &= o.flush(Duration.ofNanos(left));
+        }
+        return all;
+    }
+
+    @Override
+    public void close() {
+        // outputs close in parallel: each has its own shutdown deadline
+        List<Thread> closers = new ArrayList<>();
+        for (Output o : outputs) {
+            closers.add(Thread.ofPlatform().name("vigil-close-" + o.name()).start(o::close));
+        }
+        for (Thread t : closers) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

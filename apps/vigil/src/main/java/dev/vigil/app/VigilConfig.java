@@ -1,0 +1,233 @@
+package dev.vigil.app;
+
+import dev.vigil.pipeline.ConfigException;
+import dev.vigil.pipeline.OutputSettings;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.exceptions.Mark;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+
+/**
+ * Vigil's config file (docs/configuration.md): the outputs that `vigil run` and `vigil forward`
+ * deliver alerts to, the forwarder's listener, the spool directory and the fields added to every
+ * alert. Every problem names the file, line and column; unknown keys are errors, not silently
+ * ignored.
+ *
+ * <pre>
+ * spool: /var/lib/vigil/spool
+ * customfields: {cluster: prod-eu}
+ * customtags: [prod]
+ * forward:
+ *   listen: 0.0.0.0:2801
+ *   tls: {cert: server.pem, key: server.key, clientca: ca.pem}
+ *   tokenfile: /etc/vigil/forward.token
+ * outputs:
+ *   - type: slack
+ *     name: secops
+ *     webhookurl: https://hooks.slack.com/services/...
+ *     minimumpriority: warning
+ *     filter: output_fields[k8s.ns.name] in (payments)
+ * </pre>
+ */
+record VigilConfig(Path file, Path spool, Map<String, String> customFields, List<String> customTags, Forward forward,
+        List<OutputSettings> outputs) {
+
+    /** The {@code forward:} section; every value may be null (the command-line option or the default applies). */
+    record Forward(String listen, Path tlsCert, Path tlsKey, Path clientCa, Path tokenFile) {
+        static final Forward NONE = new Forward(null, null, null, null, null);
+    }
+
+    static final VigilConfig EMPTY = new VigilConfig(null, null, Map.of(), List.of(), Forward.NONE, List.of());
+
+    private static final Set<String> TOP = Set.of("spool", "customfields", "customtags", "forward", "outputs");
+    private static final Set<String> FORWARD = Set.of("listen", "tls", "tokenfile");
+    private static final Set<String> TLS = Set.of("cert", "key", "clientca");
+
+    static VigilConfig load(Path file) throws ConfigException {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read: " + e.getMessage());
+        }
+        Optional<Node> root;
+        try {
+            LoadSettings settings = LoadSettings.builder().setLabel(file.toString()).setAllowDuplicateKeys(false).build();
+            root = new Compose(settings).composeString(text);
+        } catch (MarkedYamlEngineException e) {
+            Mark m = e.getProblemMark().orElse(null);
+            throw new ConfigException(file + (m == null ? "" : ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1))
+                    + ": not valid YAML: " + e.getProblem());
+        } catch (YamlEngineException e) {
+            throw new ConfigException(file + ": not valid YAML: " + e.getMessage());
+        }
+        if (root.isEmpty()) {
+            return new VigilConfig(file, null, Map.of(), List.of(), Forward.NONE, List.of());
+        }
+        try {
+            return read(file, root.get());
+        } catch (Bad b) {
+            throw (ConfigException) b.getCause();
+        }
+    }
+
+    private static VigilConfig read(Path file, Node rootNode) {
+        Reader r = new Reader(file);
+        MappingNode top = r.mapping(rootNode, "the top level");
+        Path spool = null;
+        Map<String, String> customFields = new LinkedHashMap<>();
+        List<String> customTags = new ArrayList<>();
+        Forward forward = Forward.NONE;
+        List<OutputSettings> outputs = new ArrayList<>();
+        for (NodeTuple t : top.getValue()) {
+            String key = r.key(t, TOP, "the top level");
+            Node v = t.getValueNode();
+            switch (key) {
+                case "spool" -> spool = Path.of(r.scalar(v, key));
+                case "customfields" -> r.mapping(v, key).getValue().forEach(f -> customFields.put(r.scalar(f.getKeyNode(), key),
+                        r.scalar(f.getValueNode(), key + "." + r.scalar(f.getKeyNode(), key))));
+                case "customtags" -> r.sequence(v, key).getValue().forEach(n -> customTags.add(r.scalar(n, key)));
+                case "forward" -> forward = r.forward(v);
+                case "outputs" -> {
+                    int i = 0;
+                    for (Node o : r.sequence(v, key).getValue()) {
+                        outputs.add(r.output(o, i++));
+                    }
+                }
+                default -> throw new IllegalStateException(key);
+            }
+        }
+        return new VigilConfig(file, spool, customFields, customTags, forward, outputs);
+    }
+
+    /** Walks the node tree; errors carry file:line:column. Unchecked inside lambdas, rethrown as ConfigException. */
+    private static final class Reader {
+        private final Path file;
+
+        Reader(Path file) {
+            this.file = file;
+        }
+
+        String at(Node n) {
+            return n.getStartMark().map(m -> file + ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1)).orElse(file.toString());
+        }
+
+        ConfigException error(Node n, String message) {
+            return new ConfigException(at(n) + ": " + message);
+        }
+
+        MappingNode mapping(Node n, String what) throws Bad {
+            if (n instanceof MappingNode m) {
+                return m;
+            }
+            throw new Bad(error(n, what + " must be a mapping (key: value)"));
+        }
+
+        SequenceNode sequence(Node n, String what) throws Bad {
+            if (n instanceof SequenceNode s) {
+                return s;
+            }
+            throw new Bad(error(n, what + " must be a list"));
+        }
+
+        String scalar(Node n, String what) throws Bad {
+            if (n instanceof ScalarNode s) {
+                return s.getValue();
+            }
+            throw new Bad(error(n, what + " must be a single value, not a " + (n instanceof MappingNode ? "mapping" : "list")));
+        }
+
+        String key(NodeTuple t, Set<String> allowed, String where) throws Bad {
+            String k = scalar(t.getKeyNode(), "a key");
+            if (!allowed.contains(k)) {
+                throw new Bad(error(t.getKeyNode(), "unknown key '" + k + "' in " + where + " (known: " + String.join(", ", new TreeSet<>(allowed)) + ")"));
+            }
+            return k;
+        }
+
+        Forward forward(Node n) throws Bad {
+            String listen = null;
+            Path cert = null;
+            Path key = null;
+            Path ca = null;
+            Path token = null;
+            for (NodeTuple t : mapping(n, "forward").getValue()) {
+                switch (key(t, FORWARD, "forward")) {
+                    case "listen" -> listen = scalar(t.getValueNode(), "forward.listen");
+                    case "tokenfile" -> token = Path.of(scalar(t.getValueNode(), "forward.tokenfile"));
+                    case "tls" -> {
+                        for (NodeTuple u : mapping(t.getValueNode(), "forward.tls").getValue()) {
+                            String k = key(u, TLS, "forward.tls");
+                            Path p = Path.of(scalar(u.getValueNode(), "forward.tls." + k));
+                            switch (k) {
+                                case "cert" -> cert = p;
+                                case "key" -> key = p;
+                                default -> ca = p;
+                            }
+                        }
+                    }
+                    default -> throw new IllegalStateException();
+                }
+            }
+            return new Forward(listen, cert, key, ca, token);
+        }
+
+        OutputSettings output(Node n, int index) throws Bad {
+            MappingNode m = mapping(n, "outputs[" + index + "]");
+            Map<String, String> values = new LinkedHashMap<>();
+            for (NodeTuple t : m.getValue()) {
+                flatten(scalar(t.getKeyNode(), "a key"), t.getValueNode(), values);
+            }
+            String type = values.remove("type");
+            if (type == null || type.isBlank()) {
+                throw new Bad(error(n, "outputs[" + index + "] has no 'type' (e.g. type: slack)"));
+            }
+            String name = values.getOrDefault("name", type);
+            values.remove("name");
+            return new OutputSettings(name, type, values, at(n));
+        }
+
+        private void flatten(String prefix, Node v, Map<String, String> out) throws Bad {
+            switch (v) {
+                case ScalarNode s -> out.put(prefix, s.getValue());
+                case MappingNode mm -> {
+                    for (NodeTuple t : mm.getValue()) {
+                        flatten(prefix + "." + scalar(t.getKeyNode(), "a key"), t.getValueNode(), out);
+                    }
+                }
+                case SequenceNode sq -> {
+                    List<String> items = new ArrayList<>();
+                    for (Node i : sq.getValue()) {
+                        items.add(scalar(i, prefix + " items"));
+                    }
+                    out.put(prefix, String.join(";", items));
+                }
+                default -> throw new Bad(error(v, prefix + ": unsupported value"));
+            }
+        }
+    }
+
+    /** Carries a ConfigException through the walking code; unwrapped by {@link #load}. */
+    private static final class Bad extends RuntimeException {
+        Bad(ConfigException cause) {
+            super(cause);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package dev.vigil.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.vigil.pipeline.OutputSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class VigilConfigTest {
+    @TempDir
+    Path tmp;
+
+    private Path write(String yaml) throws Exception {
+        return Files.writeString(tmp.resolve("vigil.yaml"), yaml);
+    }
+
+    @Test
+    void readsEverySection() throws Exception {
+        VigilConfig c = VigilConfig.load(write("""
+                spool: /var/tmp/spool
+                customfields: {cluster: prod-eu}
+                customtags: [prod, eu]
+                forward:
+                  listen: 127.0.0.1:2801
+                  tls: {cert: s.pem, key: s.key, clientca: ca.pem}
+                  tokenfile: /etc/vigil/token
+                outputs:
+                  - type: slack
+                    name: secops
+                    webhookurl: https://hooks.example/x
+                    minimumpriority: warning
+                    filter: output_fields[k8s.ns.name] in (payments)
+                  - type: webhook
+                    url: http://127.0.0.1:9000/
+                    headers: {X-Api-Key: abc}
+                    batch: {size: 10}
+                    dedup: {window: 60s, keys: [container.id, proc.cmdline]}
+                """));
+        assertThat(c.spool()).isEqualTo(Path.of("/var/tmp/spool"));
+        assertThat(c.customFields()).containsEntry("cluster", "prod-eu");
+        assertThat(c.customTags()).containsExactly("prod", "eu");
+        assertThat(c.forward().listen()).isEqualTo("127.0.0.1:2801");
+        assertThat(c.forward().clientCa()).isEqualTo(Path.of("ca.pem"));
+        assertThat(c.outputs()).hasSize(2);
+        OutputSettings slack = c.outputs().get(0);
+        assertThat(slack.name()).isEqualTo("secops");
+        assertThat(slack.type()).isEqualTo("slack");
+        assertThat(slack.origin()).endsWith("vigil.yaml:9:5");
+        OutputSettings hook = c.outputs().get(1);
+        assertThat(hook.name()).isEqualTo("webhook");
+        assertThat(hook.values()).containsEntry("headers.X-Api-Key", "abc").containsEntry("batch.size", "10")
+                .containsEntry("dedup.keys", "container.id;proc.cmdline");
+        assertThat(hook.map("headers")).containsEntry("X-Api-Key", "abc");
+    }
+
+    @Test
+    void mistakesNameFileLineAndColumn() throws Exception {
+        assertThatThrownBy(() -> VigilConfig.load(write("outputs:\n  - url: http://x/\n")))
+                .hasMessageContaining("vigil.yaml:2:5").hasMessageContaining("no 'type'");
+        assertThatThrownBy(() -> VigilConfig.load(write("spool: /x\noutput:\n  - type: stdout\n")))
+                .hasMessageContaining("vigil.yaml:2:1").hasMessageContaining("unknown key 'output'");
+        assertThatThrownBy(() -> VigilConfig.load(write("forward:\n  listen: [a, b]\n")))
+                .hasMessageContaining("vigil.yaml:2:11").hasMessageContaining("single value");
+        assertThatThrownBy(() -> VigilConfig.load(write("outputs: [\n")))
+                .hasMessageContaining("not valid YAML");
+        assertThatThrownBy(() -> VigilConfig.load(tmp.resolve("missing.yaml"))).hasMessageContaining("cannot read");
+    }
+}
