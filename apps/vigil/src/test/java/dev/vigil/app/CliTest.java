@@ -58,7 +58,7 @@ class CliTest {
         Result r = run("run", "--demo");
         assertThat(r.code()).isZero();
         assertThat(r.out().lines()).hasSize(7);
-        assertThat(r.out()).contains("Critical Outbound connection to a mining pool port", "Warning Sensitive file opened for reading");
+        assertThat(r.out()).contains("Critical Outbound connection to a mining pool (connection=", "Warning Sensitive file opened for reading");
         assertThat(r.err()).contains("10 events, 7 alerts");
     }
 
@@ -197,6 +197,6 @@ class CliTest {
     void listShowsRulesMacrosAndLists() {
         Result r = run("rules", "list");
         assertThat(r.code()).isZero();
-        assertThat(r.out()).contains("RULES (7)", "Vigil Terminal Shell in Container", "MACROS", "vigil_spawned_process", "LISTS", "vigil_shell_binaries");
+        assertThat(r.out()).contains("RULES (23)", "Vigil Terminal Shell in Container", "MACROS", "vigil_spawned_process", "LISTS", "vigil_shell_binaries");
     }
 }
