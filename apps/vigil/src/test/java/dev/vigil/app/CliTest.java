@@ -197,6 +197,6 @@ class CliTest {
     void listShowsRulesMacrosAndLists() {
         Result r = run("rules", "list");
         assertThat(r.code()).isZero();
-        assertThat(r.out()).contains("RULES (23)", "Vigil Terminal Shell in Container", "MACROS", "vigil_spawned_process", "LISTS", "vigil_shell_binaries");
+        assertThat(r.out()).contains("RULES (26)", "Vigil Terminal Shell in Container", "MACROS", "vigil_spawned_process", "LISTS", "vigil_shell_binaries");
     }
 }
