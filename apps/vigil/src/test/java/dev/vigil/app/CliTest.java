@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -157,12 +158,32 @@ class CliTest {
         assertThat(missing.err()).contains("cannot read events file");
     }
 
+    /** Every file of rules/tests runs against the default rules, and every default rule has a case that expects it. */
     @Test
-    void rulesTestRunsTheDefaultRuleCases() {
-        Result r = run("rules", "test", repo().resolve("rules/tests/vigil_rules_test.yaml").toString(),
-                "--rules", repo().resolve("rules/vigil_rules.yaml").toString());
+    void rulesTestRunsTheDefaultRuleCases() throws IOException {
+        List<Path> files;
+        try (var s = Files.list(repo().resolve("rules/tests"))) {
+            files = s.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
+        }
+        assertThat(files).hasSizeGreaterThan(1);
+        List<String> args = new java.util.ArrayList<>(List.of("rules", "test"));
+        files.forEach(f -> args.add(f.toString()));
+        args.addAll(List.of("--rules", repo().resolve("rules/vigil_rules.yaml").toString()));
+        Result r = run(args.toArray(String[]::new));
         assertThat(r.code()).as(r.out()).isZero();
         assertThat(r.out()).containsPattern("(?m)^\\d+ passed, 0 failed$");
+
+        StringBuilder cases = new StringBuilder();
+        for (Path f : files) {
+            cases.append(Files.readString(f));
+        }
+        var rules = dev.vigil.rules.RuleEngine.loadPaths(List.of(repo().resolve("rules/vigil_rules.yaml")),
+                dev.vigil.rules.RuleEngine.Options.defaults()).rules();
+        assertThat(rules).hasSizeGreaterThan(20);
+        for (var rule : rules) {
+            assertThat(cases.toString()).as("a case expecting '%s'", rule.name())
+                    .containsPattern("expect: \\[([^\\]]*, )?" + java.util.regex.Pattern.quote(rule.name()) + "[,\\]]");
+        }
     }
 
     @Test
