@@ -204,7 +204,7 @@ public final class Main implements Runnable {
             agent.alertsTo(toOutputs);
             agent.probeConfig(probeOptions.config());
             RulesWatcher watcher = null;
-            if (!rulesOptions.rules.isEmpty()) {
+            if (rulesOptions.reloadable()) {
                 RuleSelection selection = sel.selection();
                 agent.reloadWith(() -> rulesOptions.ruleSet(selection, err));
                 // reload on SIGHUP and when a rules file changes; a broken file leaves the running rules in place
@@ -214,7 +214,7 @@ public final class Main implements Runnable {
                     err.println("vigil: SIGHUP reload is not available on this platform");
                 }
                 if (!noWatch) {
-                    watcher = new RulesWatcher(rulesOptions.rules, Duration.ofSeconds(1), agent::requestReload);
+                    watcher = new RulesWatcher(rulesOptions.watchedPaths(), Duration.ofSeconds(1), agent::requestReload);
                     watcher.start();
                 }
             }

@@ -87,7 +87,12 @@ public final class RuleEngine {
     public record NamedItem(String name, String text) {}
 
     public static LoadResult loadPaths(List<Path> paths, Options options) {
-        List<RuleText> texts = new ArrayList<>();
+        return loadPaths(List.of(), paths, options);
+    }
+
+    /** Loads {@code first} (texts already in memory, such as bundled rules), then the files of {@code paths}, in order. */
+    public static LoadResult loadPaths(List<RuleText> first, List<Path> paths, Options options) {
+        List<RuleText> texts = new ArrayList<>(first);
         List<FileResult> readErrors = new ArrayList<>();
         List<Path> files;
         try {
