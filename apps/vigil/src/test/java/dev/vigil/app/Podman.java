@@ -72,10 +72,13 @@ final class Podman {
         return image;
     }
 
-    /** Starts a detached container that sleeps; {@code options} go before the image. */
+    /** Starts a detached container that sleeps; {@code options} go before the image (no network unless they give {@code --network}). */
     static Container start(String name, String image, List<String> options) throws IOException, InterruptedException {
-        List<String> args = new ArrayList<>(List.of("run", "-d", "--rm", "--name", name, "--network", "none",
+        List<String> args = new ArrayList<>(List.of("run", "-d", "--rm", "--name", name,
                 "--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"));
+        if (!options.contains("--network")) {
+            args.addAll(List.of("--network", "none"));
+        }
         args.addAll(options);
         args.addAll(List.of(image, "/bin/sleep", "600"));
         Result r = podman(60, args.toArray(String[]::new));
