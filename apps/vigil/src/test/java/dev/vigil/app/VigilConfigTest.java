@@ -68,4 +68,16 @@ class VigilConfigTest {
                 .hasMessageContaining("not valid YAML");
         assertThatThrownBy(() -> VigilConfig.load(tmp.resolve("missing.yaml"))).hasMessageContaining("cannot read");
     }
+
+    @Test
+    void theDocumentedExampleLoadsAndItsOutputsStart() throws Exception {
+        String doc = Files.readString(CliTest.repo().resolve("docs/configuration.md"));
+        int start = doc.indexOf("```yaml\n") + 8;
+        String yaml = doc.substring(start, doc.indexOf("```", start)).replace("/var/lib/vigil/spool", tmp.resolve("spool").toString());
+        VigilConfig c = VigilConfig.load(write(yaml));
+        assertThat(c.outputs()).extracting(OutputSettings::name).containsExactly("secops", "opensearch", "soar");
+        try (Forwarder f = Forwarder.start(c.outputs(), c.spool(), c.customFields(), c.customTags(), java.time.Duration.ofSeconds(1))) {
+            assertThat(f.outputs()).hasSize(3);
+        }
+    }
 }
