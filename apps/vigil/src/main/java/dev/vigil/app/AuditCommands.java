@@ -361,6 +361,8 @@ final class AuditCommands {
         long pollMillis;
         @Option(names = "--follow-until-idle", hidden = true, description = "With --follow: stop as soon as nothing more is available (tests).")
         boolean untilIdle;
+        @picocli.CommandLine.Mixin
+        AuditDetection detection;
 
         @Override
         public Integer call() throws IOException {
@@ -377,6 +379,17 @@ final class AuditCommands {
             }
             StoreOptions o = StoreOptions.defaults().withMaxSegmentBytes(maxSizeBytes != null ? maxSizeBytes : maxSizeMb * 1024 * 1024)
                     .withMaxSegments(maxBackup).withMaxAge(maxAgeDays == 0 ? null : Duration.ofDays(maxAgeDays)).withPrivateKey(signingKey);
+            try {
+                return detection.runWith(out, err, detector -> ingest(out, err, kinds, o, detector));
+            } catch (IOException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        private int ingest(PrintWriter out, PrintWriter err, SensitiveKinds kinds, StoreOptions o, AuditDetection.Detector detector)
+                throws IOException {
             if (follow) {
                 if (files.size() != 1 || files.getFirst().toString().equals("-")) {
                     throw new CommandLine.ParameterException(spec.commandLine(), "--follow takes exactly one log file (not '-')");
@@ -384,7 +397,8 @@ final class AuditCommands {
                 if (pollMillis <= 0) {
                     throw new CommandLine.ParameterException(spec.commandLine(), "--poll-interval must be positive");
                 }
-                return AuditFollow.run(out, err, store, o, new AuditProtector(kinds), files.getFirst(), checkpoint, pollMillis, untilIdle);
+                return AuditFollow.run(out, err, store, o, new AuditProtector(kinds), files.getFirst(), checkpoint, pollMillis, untilIdle,
+                        detector);
             }
             if (checkpoint != null || untilIdle) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--checkpoint goes with --follow");
@@ -420,7 +434,11 @@ final class AuditCommands {
                     malformed += problems.size();
                     read += events.size();
                     for (int i = 0; i < events.size(); i += 512) {
-                        for (AuditStore.Outcome oc : s.appendAll(events.subList(i, Math.min(events.size(), i + 512)))) {
+                        List<AuditStore.Outcome> outcomes = s.appendAll(events.subList(i, Math.min(events.size(), i + 512)));
+                        if (detector != null) {
+                            detector.detect(outcomes);
+                        }
+                        for (AuditStore.Outcome oc : outcomes) {
                             if (oc.duplicate()) {
                                 duplicates++;
                             } else {

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -18,7 +19,7 @@ final class AuditFollow {
     private AuditFollow() {}
 
     static int run(PrintWriter out, PrintWriter err, Path storeDir, StoreOptions options, AuditProtector protector, Path log,
-            Path checkpoint, long pollMillis, boolean untilIdle) throws IOException {
+            Path checkpoint, long pollMillis, boolean untilIdle, AuditDetection.Detector detector) throws IOException {
         Path cp = checkpoint != null ? checkpoint : storeDir.resolve("follow-" + log.getFileName() + ".checkpoint");
         long[] tally = new long[3]; // stored, duplicates, protected
         CountDownLatch finished = new CountDownLatch(1);
@@ -27,7 +28,11 @@ final class AuditFollow {
                 err.println("vigil: " + storeDir + ": " + r);
             }
             AuditLogFollower.Sink sink = events -> {
-                for (AuditStore.Outcome oc : store.appendAll(events)) {
+                List<AuditStore.Outcome> outcomes = store.appendAll(events);
+                if (detector != null) {
+                    detector.detect(outcomes);
+                }
+                for (AuditStore.Outcome oc : outcomes) {
                     if (oc.duplicate()) {
                         tally[1]++;
                     } else {

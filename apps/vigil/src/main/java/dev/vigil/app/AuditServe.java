@@ -53,6 +53,8 @@ final class AuditServe implements Callable<Integer> {
     Path signingKey;
     @Option(names = "--sensitive", paramLabel = "GROUP/RESOURCE[/SUB]", description = "A further sensitive kind, as for vigil audit ingest. Repeatable.")
     List<String> sensitive = new ArrayList<>();
+    @picocli.CommandLine.Mixin
+    AuditDetection detection;
 
     private CommandLine.ParameterException usage(String message) {
         return new CommandLine.ParameterException(spec.commandLine(), message);
@@ -118,11 +120,19 @@ final class AuditServe implements Callable<Integer> {
                 err.println("vigil: SIG" + name + " cannot be handled on this platform");
             }
         }
+        return detection.runWith(out, err, detector -> serve(out, err, kinds, config, stop, detector));
+    }
+
+    private int serve(PrintWriter out, PrintWriter err, SensitiveKinds kinds, AuditWebhook.Config config, CountDownLatch stop,
+            AuditDetection.Detector detector) throws IOException, InterruptedException {
         try (AuditStore s = AuditStore.open(store, StoreOptions.defaults().withPrivateKey(signingKey), new AuditProtector(kinds))) {
             for (String r : s.recoveries()) {
                 err.println("vigil: " + store + ": " + r);
             }
             AuditWebhook server = new AuditWebhook(config, s);
+            if (detector != null) {
+                server.afterStore(detector::detect);
+            }
             try {
                 server.start();
                 InetSocketAddress a = server.address();

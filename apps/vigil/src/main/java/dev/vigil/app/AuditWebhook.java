@@ -75,6 +75,13 @@ final class AuditWebhook extends HttpEndpoint {
     final AtomicLong protectedEvents = new AtomicLong();
     private final Map<String, AtomicLong> rejected = new TreeMap<>();
 
+    private java.util.function.Consumer<List<AuditStore.Outcome>> afterStore = outcomes -> {};
+
+    /** What to do with the outcomes of each stored batch (detection), on the request's thread, before the answer. */
+    void afterStore(java.util.function.Consumer<List<AuditStore.Outcome>> consumer) {
+        this.afterStore = java.util.Objects.requireNonNull(consumer, "consumer");
+    }
+
     AuditWebhook(Config config, AuditStore store) throws IOException {
         super(config.listen(), config.tls(), config.clientCertRequired() ? HttpIo.ClientAuth.REQUIRED
                 : config.clientCertWanted() ? HttpIo.ClientAuth.WANTED : HttpIo.ClientAuth.NONE, 64);
@@ -162,6 +169,7 @@ final class AuditWebhook extends HttpEndpoint {
                 reject(ex, new Reject(500, "500 store", "could not store the batch: " + e.getMessage()));
                 return;
             }
+            afterStore.accept(outcomes);
             long s = 0;
             long d = 0;
             for (AuditStore.Outcome o : outcomes) {

@@ -101,7 +101,7 @@ final class ForwardCommand implements Callable<Integer> {
             InetSocketAddress a = server.address();
             err.println("vigil: forwarding alerts from " + (serverConfig.tls() == null ? "http" : "https") + "://"
                     + a.getHostString() + ":" + a.getPort() + "/ to " + forwarder.outputs().size() + " output(s): "
-                    + String.join(", ", forwarder.outputs().stream().map(o -> o.name() + " (" + o.type() + ")").toList()));
+                    + OutputFlags.describe(forwarder));
             err.flush();
             if (duration != null) {
                 stop.await(Durations.parse(duration).toMillis(), TimeUnit.MILLISECONDS);

@@ -160,24 +160,12 @@ public final class Main implements Runnable {
                 return 1;
             }
             err.println("vigil: " + rs.runningRules().size() + " rules running (" + rs.rules().size() + " loaded)");
-            Forwarder forwarder;
             try {
-                forwarder = outputFlags.start(outputFlags.loadConfig());
-            } catch (dev.vigil.pipeline.ConfigException e) {
-                err.println("vigil: " + e.getMessage());
-                return 2;
-            }
-            if (forwarder != null) {
-                err.println("vigil: alerts also go to " + String.join(", ",
-                        forwarder.outputs().stream().map(o -> o.name() + " (" + o.type() + ")").toList()));
-            }
-            try {
-                return runWith(forwarder, rs, stopAfter, every, out, err);
-            } finally {
-                if (forwarder != null) {
-                    forwarder.close();
-                    err.println("vigil: outputs: " + ForwardMetrics.summary(null, forwarder));
-                }
+                return outputFlags.runWith(err, forwarder -> runWith(forwarder, rs, stopAfter, every, out, err));
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
             }
         }
 
@@ -323,6 +311,8 @@ public final class Main implements Runnable {
         SelectionOptions sel;
         @Option(names = "--text", description = "Print Falco's text alert line instead of JSON.")
         boolean text;
+        @Mixin
+        OutputFlags outputFlags;
         @Option(names = "--source", paramLabel = "SOURCE",
                 description = "k8s_audit: EVENTS is a Kubernetes audit log (JSON lines of audit Event or EventList, or one such JSON document), "
                         + "its ka.*/jevt.* fields extracted as Falco's k8saudit plugin does. Default: field snapshot lines.")
@@ -345,7 +335,20 @@ public final class Main implements Runnable {
             if (rs == null) {
                 return 1;
             }
+            try {
+                return outputFlags.runWith(err, forwarder -> replay(rs, audit, forwarder, out, err));
+            } catch (IOException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        private int replay(RuleSet rs, boolean audit, Forwarder forwarder, PrintWriter out, PrintWriter err) throws IOException {
             Replayer r = new Replayer(rs, sel.matching, text);
+            if (forwarder != null) {
+                r.alertsTo(a -> forwarder.accept(dev.vigil.pipeline.FalcoAlert.of(a)));
+            }
             Replayer.Summary s;
             if (events.equals("-")) {
                 BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

@@ -84,4 +84,40 @@ final class OutputFlags {
         }
         return Forwarder.start(s, spoolRoot(cfg), cfg.customFields(), cfg.customTags(), shutdownDeadline());
     }
+
+    /** A command's work with the outputs started (null when none are configured). */
+    interface WithOutputs {
+        int run(Forwarder forwarder) throws Exception;
+    }
+
+    /**
+     * Starts the outputs of the config file and the flags, runs {@code body}, then closes the
+     * outputs (delivering within the shutdown deadline) and prints their counters. A configuration
+     * problem is printed on {@code err} and gives exit code 2.
+     */
+    int runWith(java.io.PrintWriter err, WithOutputs body) throws Exception {
+        Forwarder forwarder;
+        try {
+            forwarder = start(loadConfig());
+        } catch (ConfigException e) {
+            err.println("vigil: " + e.getMessage());
+            return 2;
+        }
+        if (forwarder != null) {
+            err.println("vigil: alerts also go to " + describe(forwarder));
+        }
+        try {
+            return body.run(forwarder);
+        } finally {
+            if (forwarder != null) {
+                forwarder.close();
+                err.println("vigil: outputs: " + ForwardMetrics.summary(null, forwarder));
+            }
+        }
+    }
+
+    /** "name (type), name (type)". */
+    static String describe(Forwarder forwarder) {
+        return String.join(", ", forwarder.outputs().stream().map(o -> o.name() + " (" + o.type() + ")").toList());
+    }
 }
