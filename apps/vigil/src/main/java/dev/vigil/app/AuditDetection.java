@@ -40,10 +40,13 @@ final class AuditDetection {
         private final AlertFormatter formatter;
         private final PrintWriter out;
         private final Forwarder forwarder;
+        private final boolean ownsForwarder;
         private long events;
         private long alerts;
 
-        private Detector(RuleSet rules, PrintWriter out, Forwarder forwarder) {
+        /** {@code forwarder} (may be null) is closed with the detector when {@code ownsForwarder}. */
+        Detector(RuleSet rules, PrintWriter out, Forwarder forwarder, boolean ownsForwarder) {
+            this.ownsForwarder = ownsForwarder;
             this.rules = rules;
             String host = AlertFormatter.defaultHostname();
             this.view = new AuditEventView(rules.slots(), host);
@@ -75,12 +78,12 @@ final class AuditDetection {
 
         synchronized String summary() {
             return "detection: " + events + " events evaluated, " + alerts + " alerts"
-                    + (forwarder == null ? "" : "; outputs: " + ForwardMetrics.summary(null, forwarder));
+                    + (forwarder == null || !ownsForwarder ? "" : "; outputs: " + ForwardMetrics.summary(null, forwarder));
         }
 
         @Override
         public void close() {
-            if (forwarder != null) {
+            if (forwarder != null && ownsForwarder) {
                 forwarder.close();
             }
         }
@@ -98,20 +101,26 @@ final class AuditDetection {
             }
             return null;
         }
-        RulesOptions ro = new RulesOptions();
-        ro.rules = List.copyOf(rules);
-        RuleSet rs = ro.ruleSet(Main.selection(Priority.DEBUG, List.of(), List.of(), List.of(), List.of()), err);
-        if (rs == null) {
-            throw new ConfigException("the --rules did not load");
-        }
+        RuleSet rs = loadRules(rules, "--rules", err);
         long k8s = rs.runningRules().stream().filter(r -> FieldCatalog.K8S_AUDIT.equals(r.source())).count();
-        if (k8s == 0) {
-            throw new ConfigException("the --rules hold no enabled k8s_audit rule (source: k8s_audit)");
-        }
         Forwarder forwarder = outputFlags.start(cfg);
         err.println("vigil: " + k8s + " k8s_audit rules run over stored events"
                 + (forwarder == null ? "" : "; alerts also go to " + OutputFlags.describe(forwarder)));
-        return new Detector(rs, out, forwarder);
+        return new Detector(rs, out, forwarder, true);
+    }
+
+    /** Loads k8s_audit rules files (reporting their problems on {@code err}); they must hold an enabled k8s_audit rule. */
+    static RuleSet loadRules(List<Path> files, String where, PrintWriter err) throws ConfigException {
+        RulesOptions ro = new RulesOptions();
+        ro.rules = List.copyOf(files);
+        RuleSet rs = ro.ruleSet(Main.selection(Priority.DEBUG, List.of(), List.of(), List.of(), List.of()), err);
+        if (rs == null) {
+            throw new ConfigException("the " + where + " did not load");
+        }
+        if (rs.runningRules().stream().noneMatch(r -> FieldCatalog.K8S_AUDIT.equals(r.source()))) {
+            throw new ConfigException("the " + where + " hold no enabled k8s_audit rule (source: k8s_audit)");
+        }
+        return rs;
     }
 
     /** A command's work with detection running (null when no --rules were given). */

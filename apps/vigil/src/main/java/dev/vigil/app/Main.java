@@ -161,11 +161,29 @@ public final class Main implements Runnable {
             }
             err.println("vigil: " + rs.runningRules().size() + " rules running (" + rs.rules().size() + " loaded)");
             try {
-                return outputFlags.runWith(err, forwarder -> runWith(forwarder, rs, stopAfter, every, out, err));
+                return outputFlags.runWith(err, (forwarder, cfg) -> runWithAudit(cfg, forwarder, rs, stopAfter, every, out, err));
             } catch (IOException | InterruptedException | RuntimeException e) {
                 throw e;
             } catch (Exception e) {
                 throw new IllegalStateException(e);
+            }
+        }
+
+        /** With the config file's audit section, the audit pipeline runs beside the agent and stops with it. */
+        private int runWithAudit(VigilConfig cfg, Forwarder forwarder, RuleSet rs, Duration stopAfter, Duration every, PrintWriter out,
+                PrintWriter err) throws IOException, InterruptedException {
+            if (cfg.audit() == null) {
+                return runWith(forwarder, rs, stopAfter, every, out, err);
+            }
+            AuditInRun audit;
+            try {
+                audit = AuditInRun.start(cfg.audit(), forwarder, out, err);
+            } catch (dev.vigil.pipeline.ConfigException e) {
+                err.println("vigil: " + e.getMessage());
+                return 2;
+            }
+            try (audit) {
+                return runWith(forwarder, rs, stopAfter, every, out, err);
             }
         }
 
@@ -336,7 +354,7 @@ public final class Main implements Runnable {
                 return 1;
             }
             try {
-                return outputFlags.runWith(err, forwarder -> replay(rs, audit, forwarder, out, err));
+                return outputFlags.runWith(err, (forwarder, cfg) -> replay(rs, audit, forwarder, out, err));
             } catch (IOException | RuntimeException e) {
                 throw e;
             } catch (Exception e) {

@@ -87,7 +87,7 @@ final class OutputFlags {
 
     /** A command's work with the outputs started (null when none are configured). */
     interface WithOutputs {
-        int run(Forwarder forwarder) throws Exception;
+        int run(Forwarder forwarder, VigilConfig config) throws Exception;
     }
 
     /**
@@ -97,8 +97,10 @@ final class OutputFlags {
      */
     int runWith(java.io.PrintWriter err, WithOutputs body) throws Exception {
         Forwarder forwarder;
+        VigilConfig cfg;
         try {
-            forwarder = start(loadConfig());
+            cfg = loadConfig();
+            forwarder = start(cfg);
         } catch (ConfigException e) {
             err.println("vigil: " + e.getMessage());
             return 2;
@@ -107,7 +109,7 @@ final class OutputFlags {
             err.println("vigil: alerts also go to " + describe(forwarder));
         }
         try {
-            return body.run(forwarder);
+            return body.run(forwarder, cfg);
         } finally {
             if (forwarder != null) {
                 forwarder.close();

@@ -47,16 +47,34 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  * </pre>
  */
 record VigilConfig(Path file, Path spool, Map<String, String> customFields, List<String> customTags, Forward forward,
-        List<OutputSettings> outputs) {
+        List<OutputSettings> outputs, Audit audit) {
+
+    /**
+     * The {@code audit:} section: the Kubernetes audit pipeline run inside `vigil run` — a store,
+     * the webhook receiver and/or a followed log file, and the k8s_audit rules run over what is
+     * stored. Null when the section is absent.
+     */
+    record Audit(Path store, List<Path> rules, List<String> sensitive, long maxSizeMb, int maxBackup, int maxAgeDays,
+            Path signingKey, Serve serve, Follow follow, String where) {}
+
+    /** {@code audit.serve}: as `vigil audit serve`. */
+    record Serve(String listen, String path, Path tlsCert, Path tlsKey, Path clientCa, Path tokenFile, boolean plainHttp) {}
+
+    /** {@code audit.follow}: as `vigil audit ingest --follow`. */
+    record Follow(Path log, Path checkpoint, long pollMillis) {}
 
     /** The {@code forward:} section; every value may be null (the command-line option or the default applies). */
     record Forward(String listen, Path tlsCert, Path tlsKey, Path clientCa, Path tokenFile) {
         static final Forward NONE = new Forward(null, null, null, null, null);
     }
 
-    static final VigilConfig EMPTY = new VigilConfig(null, null, Map.of(), List.of(), Forward.NONE, List.of());
+    static final VigilConfig EMPTY = new VigilConfig(null, null, Map.of(), List.of(), Forward.NONE, List.of(), null);
 
-    private static final Set<String> TOP = Set.of("spool", "customfields", "customtags", "forward", "outputs");
+    private static final Set<String> TOP = Set.of("spool", "customfields", "customtags", "forward", "outputs", "audit");
+    private static final Set<String> AUDIT = Set.of("store", "rules", "sensitive", "maxsize", "maxbackup", "maxage", "signingkey",
+            "serve", "follow");
+    private static final Set<String> SERVE = Set.of("listen", "path", "tls", "tokenfile", "plainhttp");
+    private static final Set<String> FOLLOW = Set.of("log", "checkpoint", "pollinterval");
     private static final Set<String> FORWARD = Set.of("listen", "tls", "tokenfile");
     private static final Set<String> TLS = Set.of("cert", "key", "clientca");
 
@@ -79,7 +97,7 @@ record VigilConfig(Path file, Path spool, Map<String, String> customFields, List
             throw new ConfigException(file + ": not valid YAML: " + e.getMessage());
         }
         if (root.isEmpty()) {
-            return new VigilConfig(file, null, Map.of(), List.of(), Forward.NONE, List.of());
+            return new VigilConfig(file, null, Map.of(), List.of(), Forward.NONE, List.of(), null);
         }
         try {
             return read(file, root.get());
@@ -96,6 +114,7 @@ record VigilConfig(Path file, Path spool, Map<String, String> customFields, List
         List<String> customTags = new ArrayList<>();
         Forward forward = Forward.NONE;
         List<OutputSettings> outputs = new ArrayList<>();
+        Audit audit = null;
         for (NodeTuple t : top.getValue()) {
             String key = r.key(t, TOP, "the top level");
             Node v = t.getValueNode();
@@ -111,10 +130,11 @@ record VigilConfig(Path file, Path spool, Map<String, String> customFields, List
                         outputs.add(r.output(o, i++));
                     }
                 }
+                case "audit" -> audit = r.audit(v);
                 default -> throw new IllegalStateException(key);
             }
         }
-        return new VigilConfig(file, spool, customFields, customTags, forward, outputs);
+        return new VigilConfig(file, spool, customFields, customTags, forward, outputs, audit);
     }
 
     /** Walks the node tree; errors carry file:line:column. Unchecked inside lambdas, rethrown as ConfigException. */
@@ -187,6 +207,132 @@ record VigilConfig(Path file, Path spool, Map<String, String> customFields, List
                 }
             }
             return new Forward(listen, cert, key, ca, token);
+        }
+
+        Audit audit(Node n) throws Bad {
+            Path store = null;
+            List<Path> rules = new ArrayList<>();
+            List<String> sensitive = new ArrayList<>();
+            long maxSize = 100;
+            int maxBackup = 0;
+            int maxAge = 0;
+            Path signingKey = null;
+            Serve serve = null;
+            Follow follow = null;
+            for (NodeTuple t : mapping(n, "audit").getValue()) {
+                String k = key(t, AUDIT, "audit");
+                Node v = t.getValueNode();
+                switch (k) {
+                    case "store" -> store = Path.of(scalar(v, "audit.store"));
+                    case "rules" -> {
+                        for (String p : strings(v, "audit.rules")) {
+                            rules.add(Path.of(p));
+                        }
+                    }
+                    case "sensitive" -> sensitive.addAll(strings(v, "audit.sensitive"));
+                    case "maxsize" -> maxSize = number(v, "audit.maxsize");
+                    case "maxbackup" -> maxBackup = (int) number(v, "audit.maxbackup");
+                    case "maxage" -> maxAge = (int) number(v, "audit.maxage");
+                    case "signingkey" -> signingKey = Path.of(scalar(v, "audit.signingkey"));
+                    case "serve" -> serve = serve(v);
+                    case "follow" -> follow = follow(v);
+                    default -> throw new IllegalStateException(k);
+                }
+            }
+            if (store == null) {
+                throw new Bad(error(n, "audit needs a 'store' directory"));
+            }
+            if (serve == null && follow == null) {
+                throw new Bad(error(n, "audit needs 'serve' (the webhook receiver) and/or 'follow' (a log file)"));
+            }
+            return new Audit(store, rules, sensitive, maxSize, maxBackup, maxAge, signingKey, serve, follow, at(n));
+        }
+
+        private Serve serve(Node n) throws Bad {
+            String listen = null;
+            String path = "/k8s-audit";
+            Path cert = null;
+            Path key = null;
+            Path ca = null;
+            Path token = null;
+            boolean plain = false;
+            for (NodeTuple t : mapping(n, "audit.serve").getValue()) {
+                String k = key(t, SERVE, "audit.serve");
+                Node v = t.getValueNode();
+                switch (k) {
+                    case "listen" -> listen = scalar(v, "audit.serve.listen");
+                    case "path" -> path = scalar(v, "audit.serve.path");
+                    case "tokenfile" -> token = Path.of(scalar(v, "audit.serve.tokenfile"));
+                    case "plainhttp" -> plain = Boolean.parseBoolean(scalar(v, "audit.serve.plainhttp"));
+                    case "tls" -> {
+                        for (NodeTuple u : mapping(v, "audit.serve.tls").getValue()) {
+                            String tk = key(u, TLS, "audit.serve.tls");
+                            Path p = Path.of(scalar(u.getValueNode(), "audit.serve.tls." + tk));
+                            switch (tk) {
+                                case "cert" -> cert = p;
+                                case "key" -> key = p;
+                                default -> ca = p;
+                            }
+                        }
+                    }
+                    default -> throw new IllegalStateException(k);
+                }
+            }
+            if (listen == null) {
+                throw new Bad(error(n, "audit.serve needs 'listen' (HOST:PORT)"));
+            }
+            return new Serve(listen, path, cert, key, ca, token, plain);
+        }
+
+        private Follow follow(Node n) throws Bad {
+            Path log = null;
+            Path checkpoint = null;
+            long poll = 250;
+            for (NodeTuple t : mapping(n, "audit.follow").getValue()) {
+                String k = key(t, FOLLOW, "audit.follow");
+                Node v = t.getValueNode();
+                switch (k) {
+                    case "log" -> log = Path.of(scalar(v, "audit.follow.log"));
+                    case "checkpoint" -> checkpoint = Path.of(scalar(v, "audit.follow.checkpoint"));
+                    case "pollinterval" -> {
+                        try {
+                            poll = Durations.parse(scalar(v, "audit.follow.pollinterval")).toMillis();
+                        } catch (IllegalArgumentException e) {
+                            throw new Bad(error(v, "audit.follow.pollinterval: " + e.getMessage()));
+                        }
+                    }
+                    default -> throw new IllegalStateException(k);
+                }
+            }
+            if (log == null) {
+                throw new Bad(error(n, "audit.follow needs 'log' (kube-apiserver's --audit-log-path)"));
+            }
+            return new Follow(log, checkpoint, poll);
+        }
+
+        private List<String> strings(Node v, String what) throws Bad {
+            List<String> out = new ArrayList<>();
+            if (v instanceof ScalarNode s) {
+                out.add(s.getValue());
+            } else {
+                for (Node i : sequence(v, what).getValue()) {
+                    out.add(scalar(i, what));
+                }
+            }
+            return out;
+        }
+
+        private long number(Node v, String what) throws Bad {
+            String s = scalar(v, what);
+            try {
+                long n = Long.parseLong(s.trim());
+                if (n < 0) {
+                    throw new NumberFormatException();
+                }
+                return n;
+            } catch (NumberFormatException e) {
+                throw new Bad(error(v, what + ": '" + s + "' is not a whole number of 0 or more"));
+            }
         }
 
         OutputSettings output(Node n, int index) throws Bad {

@@ -80,4 +80,33 @@ class VigilConfigTest {
             assertThat(f.outputs()).hasSize(3);
         }
     }
+
+    @Test
+    void theAuditSection() throws Exception {
+        VigilConfig c = VigilConfig.load(write("""
+                audit:
+                  store: /var/lib/vigil/audit
+                  rules: /etc/vigil/k8s_audit_rules.yaml
+                  sensitive: [/configmaps]
+                  maxsize: 50
+                  serve: {listen: "0.0.0.0:8443", tls: {cert: c.pem, key: k.pem, clientca: ca.pem}}
+                  follow: {log: /var/log/kubernetes/audit.log, pollinterval: 500ms}
+                """));
+        VigilConfig.Audit a = c.audit();
+        assertThat(a.store()).isEqualTo(Path.of("/var/lib/vigil/audit"));
+        assertThat(a.rules()).containsExactly(Path.of("/etc/vigil/k8s_audit_rules.yaml"));
+        assertThat(a.sensitive()).containsExactly("/configmaps");
+        assertThat(a.maxSizeMb()).isEqualTo(50);
+        assertThat(a.serve().path()).isEqualTo("/k8s-audit");
+        assertThat(a.serve().clientCa()).isEqualTo(Path.of("ca.pem"));
+        assertThat(a.follow().pollMillis()).isEqualTo(500);
+        assertThatThrownBy(() -> VigilConfig.load(write("audit:\n  serve: {listen: ':1'}\n")))
+                .hasMessageContaining("vigil.yaml:2:3").hasMessageContaining("needs a 'store'");
+        assertThatThrownBy(() -> VigilConfig.load(write("audit:\n  store: /x\n")))
+                .hasMessageContaining("'serve'").hasMessageContaining("'follow'");
+        assertThatThrownBy(() -> VigilConfig.load(write("audit:\n  store: /x\n  folow: {log: /y}\n")))
+                .hasMessageContaining("vigil.yaml:3:3").hasMessageContaining("unknown key 'folow'");
+        assertThatThrownBy(() -> VigilConfig.load(write("audit:\n  store: /x\n  maxsize: big\n  follow: {log: /y}\n")))
+                .hasMessageContaining("audit.maxsize: 'big'");
+    }
 }
