@@ -60,6 +60,11 @@ record VigilConfig(Path file, Path spool, Map<String, String> customFields, List
     /** {@code audit.serve}: as `vigil audit serve`. */
     record Serve(String listen, String path, Path tlsCert, Path tlsKey, Path clientCa, Path tokenFile, boolean plainHttp) {}
 
+    /** A {@code tls:} mapping: certificate chain, private key, and the CA client certificates must be signed by. */
+    record Tls(Path cert, Path key, Path clientCa) {
+        static final Tls NONE = new Tls(null, null, null);
+    }
+
     /** {@code audit.follow}: as `vigil audit ingest --follow`. */
     record Follow(Path log, Path checkpoint, long pollMillis) {}
 
@@ -184,29 +189,33 @@ record VigilConfig(Path file, Path spool, Map<String, String> customFields, List
 
         Forward forward(Node n) throws Bad {
             String listen = null;
-            Path cert = null;
-            Path key = null;
-            Path ca = null;
+            Tls tls = Tls.NONE;
             Path token = null;
             for (NodeTuple t : mapping(n, "forward").getValue()) {
                 switch (key(t, FORWARD, "forward")) {
                     case "listen" -> listen = scalar(t.getValueNode(), "forward.listen");
                     case "tokenfile" -> token = Path.of(scalar(t.getValueNode(), "forward.tokenfile"));
-                    case "tls" -> {
-                        for (NodeTuple u : mapping(t.getValueNode(), "forward.tls").getValue()) {
-                            String k = key(u, TLS, "forward.tls");
-                            Path p = Path.of(scalar(u.getValueNode(), "forward.tls." + k));
-                            switch (k) {
-                                case "cert" -> cert = p;
-                                case "key" -> key = p;
-                                default -> ca = p;
-                            }
-                        }
-                    }
+                    case "tls" -> tls = tls(t.getValueNode(), "forward.tls");
                     default -> throw new IllegalStateException();
                 }
             }
-            return new Forward(listen, cert, key, ca, token);
+            return new Forward(listen, tls.cert(), tls.key(), tls.clientCa(), token);
+        }
+
+        private Tls tls(Node n, String where) throws Bad {
+            Path cert = null;
+            Path key = null;
+            Path ca = null;
+            for (NodeTuple u : mapping(n, where).getValue()) {
+                String k = key(u, TLS, where);
+                Path p = Path.of(scalar(u.getValueNode(), where + "." + k));
+                switch (k) {
+                    case "cert" -> cert = p;
+                    case "key" -> key = p;
+                    default -> ca = p;
+                }
+            }
+            return new Tls(cert, key, ca);
         }
 
         Audit audit(Node n) throws Bad {
@@ -251,9 +260,7 @@ record VigilConfig(Path file, Path spool, Map<String, String> customFields, List
         private Serve serve(Node n) throws Bad {
             String listen = null;
             String path = "/k8s-audit";
-            Path cert = null;
-            Path key = null;
-            Path ca = null;
+            Tls tls = Tls.NONE;
             Path token = null;
             boolean plain = false;
             for (NodeTuple t : mapping(n, "audit.serve").getValue()) {
@@ -264,24 +271,14 @@ record VigilConfig(Path file, Path spool, Map<String, String> customFields, List
                     case "path" -> path = scalar(v, "audit.serve.path");
                     case "tokenfile" -> token = Path.of(scalar(v, "audit.serve.tokenfile"));
                     case "plainhttp" -> plain = Boolean.parseBoolean(scalar(v, "audit.serve.plainhttp"));
-                    case "tls" -> {
-                        for (NodeTuple u : mapping(v, "audit.serve.tls").getValue()) {
-                            String tk = key(u, TLS, "audit.serve.tls");
-                            Path p = Path.of(scalar(u.getValueNode(), "audit.serve.tls." + tk));
-                            switch (tk) {
-                                case "cert" -> cert = p;
-                                case "key" -> key = p;
-                                default -> ca = p;
-                            }
-                        }
-                    }
+                    case "tls" -> tls = tls(v, "audit.serve.tls");
                     default -> throw new IllegalStateException(k);
                 }
             }
             if (listen == null) {
                 throw new Bad(error(n, "audit.serve needs 'listen' (HOST:PORT)"));
             }
-            return new Serve(listen, path, cert, key, ca, token, plain);
+            return new Serve(listen, path, tls.cert(), tls.key(), tls.clientCa(), token, plain);
         }
 
         private Follow follow(Node n) throws Bad {
