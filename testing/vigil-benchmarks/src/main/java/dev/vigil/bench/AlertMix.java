@@ -118,16 +118,19 @@ final class AlertMix {
     /** Writes request {@code variant} with sequence number {@code seq} into {@code buf}; returns its length. */
     int request(int variant, long seq, byte[] buf) {
         byte[][] v = variants.get(variant);
-        int seqDigits = digits(seq);
         int pos = copy(head, buf, 0);
-        pos = writeLong(v[0].length + seqDigits + v[1].length, buf, pos);
+        pos = writeLong(v[0].length + digits(seq) + v[1].length, buf, pos);
         buf[pos++] = '\r';
         buf[pos++] = '\n';
         buf[pos++] = '\r';
         buf[pos++] = '\n';
-        pos = copy(v[0], buf, pos);
-        pos = writeLong(seq, buf, pos);
-        return copy(v[1], buf, pos);
+        return body(variant, seq, buf, pos);
+    }
+
+    /** Writes only the JSON alert of {@code variant} with {@code seq} at {@code pos}; returns the end. */
+    int body(int variant, long seq, byte[] buf, int pos) {
+        byte[][] v = variants.get(variant);
+        return copy(v[1], buf, writeLong(seq, buf, copy(v[0], buf, pos)));
     }
 
     private static int copy(byte[] from, byte[] to, int pos) {

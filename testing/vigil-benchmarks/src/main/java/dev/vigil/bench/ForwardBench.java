@@ -110,6 +110,7 @@ public final class ForwardBench {
         double cpuPercent = -1;
         double cpuPercentWithDrain = -1;
         double harnessCpuPercent = -1;
+        double loadCpuPercent = -1;
         long rssPeakKiB = -1;
         int exitCode = Integer.MIN_VALUE;
 
@@ -153,6 +154,7 @@ public final class ForwardBench {
                 node.vigilTemplate("-1");
                 out.printf("   up at %s in %.1f s; index template vigil*: 1 shard, 0 replicas, refresh_interval -1 "
                         + "(explicit _refresh before each _count)%n", node.url(), (System.nanoTime() - t) / 1e9);
+                calibrate(node);
                 for (int c : opt.connections()) {
                     for (String mode : opt.modes()) {
                         Run run = new Run(c, mode);
@@ -174,6 +176,46 @@ public final class ForwardBench {
             }
         }
         return printSummary(runs);
+    }
+
+    /**
+     * What OpenSearch alone takes on this machine: the same alerts in _bulk requests of 1000 from
+     * one connection (as the forwarder's default batches), with no forwarder and no load running;
+     * 50 requests to warm up, then 150 measured.
+     */
+    private void calibrate(BenchNode node) throws IOException, InterruptedException {
+        String index = "vigil-calibrate";
+        AlertMix mix = new AlertMix(512, "127.0.0.1", 7);
+        bulks(node, mix, index, 0, 50);
+        long self0 = ProcStat.cpuTicks(ProcessHandle.current().pid());
+        long t0 = System.nanoTime();
+        bulks(node, mix, index, 50, 150);
+        double secs = (System.nanoTime() - t0) / 1e9;
+        double cpu = 100 * ProcStat.cpuSeconds(ProcStat.cpuTicks(ProcessHandle.current().pid()) - self0) / secs;
+        long count = node.refreshedCount(index);
+        if (count != 200_000) {
+            throw new IOException("calibration: " + count + " documents instead of 200000");
+        }
+        out.printf(Locale.ROOT, "   OpenSearch alone (warm, no forwarder): 150,000 alerts in _bulk requests of 1000 from one "
+                + "connection in %.1f s = %,.0f alerts/s, harness JVM CPU %.0f%% of one core%n", secs, 150_000 / secs, cpu);
+        node.deleteIndex(index);
+    }
+
+    private static void bulks(BenchNode node, AlertMix mix, String index, int from, int count)
+            throws IOException, InterruptedException {
+        byte[] buf = new byte[mix.maxRequestBytes()];
+        String action = "{\"create\":{\"_index\":\"" + index + "\"}}\n";
+        for (int b = from; b < from + count; b++) {
+            StringBuilder bulk = new StringBuilder(1000 * (action.length() + buf.length));
+            for (int i = 0; i < 1000; i++) {
+                int len = mix.body((b * 1000 + i) % mix.size(), b * 1000L + i, buf, 0);
+                bulk.append(action).append(new String(buf, 0, len, java.nio.charset.StandardCharsets.UTF_8)).append('\n');
+            }
+            String reply = node.must("POST", "/_bulk", bulk.toString());
+            if (reply.contains("\"errors\":true")) {
+                throw new IOException("calibration _bulk had item errors: " + reply.substring(0, Math.min(600, reply.length())));
+            }
+        }
     }
 
     private void runOne(BenchNode node, Path work, Run run) throws Exception {
@@ -226,6 +268,7 @@ public final class ForwardBench {
         double deliveredAtStart = fwd.metric("vigil_output_delivered_total");
         long cpu0 = fwd.cpuTicks();
         long self0 = ProcStat.cpuTicks(selfPid);
+        long load0 = load.cpuNanos();
         long t0 = System.nanoTime();
         load.measure();
         long acceptedBefore = load.acceptedSoFar();
@@ -236,6 +279,7 @@ public final class ForwardBench {
             run.maxPerSecond = Math.max(run.maxPerSecond, now - acceptedBefore);
             acceptedBefore = now;
         }
+        long load1 = load.cpuNanos();
         run.outcome = load.stop();
         long t1 = System.nanoTime();
         run.windowSeconds = (t1 - t0) / 1e9;
@@ -245,6 +289,7 @@ public final class ForwardBench {
         }
         long cpu1 = fwd.cpuTicks();
         run.harnessCpuPercent = 100 * ProcStat.cpuSeconds(ProcStat.cpuTicks(selfPid) - self0) / run.windowSeconds;
+        run.loadCpuPercent = 100 * ((load1 - load0) / 1e9) / run.windowSeconds;
         double deliveredAtEnd = fwd.metric("vigil_output_delivered_total");
         run.metricAccepted = fwd.metric("vigil_forward_requests_total{status=\"accepted\"");
         run.acceptedTotal = load.acceptedSoFar();
@@ -312,8 +357,9 @@ public final class ForwardBench {
             out.printf(Locale.ROOT, "   forwarder  CPU %.0f%% of one core during the window (%.0f%% including the drain), "
                     + "%.2f core-seconds per 100,000 alerts; peak RSS %s%n", r.cpuPercent, r.cpuPercentWithDrain,
                     r.acceptedRate() > 0 ? r.cpuPercent / r.acceptedRate() * 1000 : 0, r.rssPeakKiB < 0 ? "?" : r.rssPeakKiB / 1024 + " MiB");
-            out.printf(Locale.ROOT, "   harness    CPU %.0f%% of one core (load connections + OpenSearch), of %d cores%n",
-                    r.harnessCpuPercent, Runtime.getRuntime().availableProcessors());
+            out.printf(Locale.ROOT, "   harness    CPU %.0f%% of one core: load connections %.0f%%, OpenSearch and the rest %.0f%% "
+                    + "(%d cores in all)%n", r.harnessCpuPercent, r.loadCpuPercent, r.harnessCpuPercent - r.loadCpuPercent,
+                    Runtime.getRuntime().availableProcessors());
         }
         if (r.exitCode != Integer.MIN_VALUE) {
             out.printf("   forwarder exit code after SIGTERM: %d%n", r.exitCode);

@@ -76,6 +76,16 @@ final class LoadDriver {
         return new Outcome(accepted, errors, latency);
     }
 
+    /** CPU time the connection threads have used so far, in nanoseconds. */
+    long cpuNanos() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long total = 0;
+        for (Worker w : workers) {
+            total += Math.max(0, mx.getThreadCpuTime(w.thread.threadId()));
+        }
+        return total;
+    }
+
     /** Requests answered with 200 so far, warm-up included. */
     long acceptedSoFar() {
         return acceptedAll.sum();
