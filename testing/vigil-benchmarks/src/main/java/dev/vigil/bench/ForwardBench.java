@@ -111,8 +111,10 @@ public final class ForwardBench {
         double cpuPercentWithDrain = -1;
         double harnessCpuPercent = -1;
         double loadCpuPercent = -1;
+        double otherCpuPercent = -1;
         long rssPeakKiB = -1;
         int exitCode = Integer.MIN_VALUE;
+        List<String> counters = List.of();
 
         Run(int connections, String mode) {
             this.connections = connections;
@@ -181,35 +183,42 @@ public final class ForwardBench {
     /**
      * What OpenSearch alone takes on this machine: the same alerts in _bulk requests of 1000 from
      * one connection (as the forwarder's default batches), with no forwarder and no load running;
-     * 50 requests to warm up, then 150 measured.
+     * 50 requests to warm up, then 150 measured. Once with ids OpenSearch generates (its
+     * append-only fast path), once with {@code create} and a UUID {@code _id} as the OpenSearch
+     * output sends them (every document costs an id lookup).
      */
     private void calibrate(BenchNode node) throws IOException, InterruptedException {
-        String index = "vigil-calibrate";
         AlertMix mix = new AlertMix(512, "127.0.0.1", 7);
-        bulks(node, mix, index, 0, 50);
-        long self0 = ProcStat.cpuTicks(ProcessHandle.current().pid());
-        long t0 = System.nanoTime();
-        bulks(node, mix, index, 50, 150);
-        double secs = (System.nanoTime() - t0) / 1e9;
-        double cpu = 100 * ProcStat.cpuSeconds(ProcStat.cpuTicks(ProcessHandle.current().pid()) - self0) / secs;
-        long count = node.refreshedCount(index);
-        if (count != 200_000) {
-            throw new IOException("calibration: " + count + " documents instead of 200000");
+        for (boolean ids : new boolean[] {false, true}) {
+            String index = "vigil-calibrate";
+            bulks(node, mix, index, ids, 0, 50);
+            long self0 = ProcStat.cpuTicks(ProcessHandle.current().pid());
+            long machine0 = ProcStat.machineBusyTicks();
+            long t0 = System.nanoTime();
+            bulks(node, mix, index, ids, 50, 150);
+            double secs = (System.nanoTime() - t0) / 1e9;
+            double cpu = 100 * ProcStat.cpuSeconds(ProcStat.cpuTicks(ProcessHandle.current().pid()) - self0) / secs;
+            double others = Math.max(0, 100 * ProcStat.cpuSeconds(ProcStat.machineBusyTicks() - machine0) / secs - cpu);
+            long count = node.refreshedCount(index);
+            if (count != 200_000) {
+                throw new IOException("calibration: " + count + " documents instead of 200000");
+            }
+            out.printf(Locale.ROOT, "   OpenSearch alone (warm, no forwarder, %s): 150,000 alerts in _bulk requests of 1000 from one "
+                    + "connection in %.1f s = %,.0f alerts/s; CPU: harness JVM %.0f%%, other processes %.0f%% of one core%n",
+                    ids ? "create with a UUID _id" : "generated ids", secs, 150_000 / secs, cpu, others);
+            node.deleteIndex(index);
         }
-        out.printf(Locale.ROOT, "   OpenSearch alone (warm, no forwarder): 150,000 alerts in _bulk requests of 1000 from one "
-                + "connection in %.1f s = %,.0f alerts/s, harness JVM CPU %.0f%% of one core%n", secs, 150_000 / secs, cpu);
-        node.deleteIndex(index);
     }
 
-    private static void bulks(BenchNode node, AlertMix mix, String index, int from, int count)
+    private static void bulks(BenchNode node, AlertMix mix, String index, boolean ids, int from, int count)
             throws IOException, InterruptedException {
         byte[] buf = new byte[mix.maxRequestBytes()];
-        String action = "{\"create\":{\"_index\":\"" + index + "\"}}\n";
         for (int b = from; b < from + count; b++) {
-            StringBuilder bulk = new StringBuilder(1000 * (action.length() + buf.length));
+            StringBuilder bulk = new StringBuilder(1000 * (100 + buf.length));
             for (int i = 0; i < 1000; i++) {
                 int len = mix.body((b * 1000 + i) % mix.size(), b * 1000L + i, buf, 0);
-                bulk.append(action).append(new String(buf, 0, len, java.nio.charset.StandardCharsets.UTF_8)).append('\n');
+                bulk.append("{\"create\":{\"_index\":\"").append(index)
+                        .append(ids ? "\",\"_id\":\"" + java.util.UUID.randomUUID() + "\"}}\n" : "\"}}\n").append(new String(buf, 0, len, java.nio.charset.StandardCharsets.UTF_8)).append('\n');
             }
             String reply = node.must("POST", "/_bulk", bulk.toString());
             if (reply.contains("\"errors\":true")) {
@@ -269,6 +278,7 @@ public final class ForwardBench {
         long cpu0 = fwd.cpuTicks();
         long self0 = ProcStat.cpuTicks(selfPid);
         long load0 = load.cpuNanos();
+        long machine0 = ProcStat.machineBusyTicks();
         long t0 = System.nanoTime();
         load.measure();
         long acceptedBefore = load.acceptedSoFar();
@@ -288,12 +298,15 @@ public final class ForwardBench {
             return;
         }
         long cpu1 = fwd.cpuTicks();
+        long machine1 = ProcStat.machineBusyTicks();
         run.harnessCpuPercent = 100 * ProcStat.cpuSeconds(ProcStat.cpuTicks(selfPid) - self0) / run.windowSeconds;
         run.loadCpuPercent = 100 * ((load1 - load0) / 1e9) / run.windowSeconds;
         double deliveredAtEnd = fwd.metric("vigil_output_delivered_total");
         run.metricAccepted = fwd.metric("vigil_forward_requests_total{status=\"accepted\"");
         run.acceptedTotal = load.acceptedSoFar();
         run.cpuPercent = 100 * ProcStat.cpuSeconds(cpu1 - cpu0) / run.windowSeconds;
+        run.otherCpuPercent = Math.max(0, 100 * ProcStat.cpuSeconds(machine1 - machine0) / run.windowSeconds - run.cpuPercent
+                - run.harnessCpuPercent);
         if (deliveredAtStart >= 0 && deliveredAtEnd >= 0) {
             run.deliveredInWindow = (deliveredAtEnd - deliveredAtStart) / run.windowSeconds;
         } else {
@@ -308,16 +321,17 @@ public final class ForwardBench {
         // delivery: until every accepted alert is searchable in OpenSearch
         long deadline = t1 + opt.drainTimeout().toNanos();
         long count = node.refreshedCount(INDEX);
-        while (count < run.acceptedTotal && System.nanoTime() < deadline && fwd.alive()) {
+        while (count < run.acceptedTotal && System.nanoTime() < deadline && fwd.alive() && !settled(fwd, count)) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
             count = node.refreshedCount(INDEX);
         }
         long t2 = System.nanoTime();
         run.indexed = count;
+        run.counters = fwd.nonZero("vigil_output_", "vigil_forward_");
         run.cpuPercentWithDrain = 100 * ProcStat.cpuSeconds(fwd.cpuTicks() - cpu0) / ((t2 - t0) / 1e9);
         if (count < run.acceptedTotal) {
-            run.failures.add(String.format(Locale.ROOT, "only %,d of %,d accepted alerts in OpenSearch after %d s", count,
-                    run.acceptedTotal, opt.drainTimeout().toSeconds()));
+            run.failures.add(String.format(Locale.ROOT, "only %,d of %,d accepted alerts in OpenSearch after %.0f s%s", count,
+                    run.acceptedTotal, (t2 - t1) / 1e9, settled(fwd, count) ? " (the forwarder holds none: the rest were lost)" : ""));
             return;
         }
         if (count > run.acceptedTotal) {
@@ -327,6 +341,13 @@ public final class ForwardBench {
         // everything accepted since t0 plus what was still queued at t0 has been delivered by t2
         double pendingAtStart = deliveredAtStart >= 0 ? run.acceptedTotal - run.outcome.accepted() - deliveredAtStart : 0;
         run.endToEndRate = (run.outcome.accepted() + Math.max(0, pendingAtStart)) / ((t2 - t0) / 1e9);
+    }
+
+    /** Whether the forwarder has nothing queued and OpenSearch holds all it delivered: waiting longer changes nothing. */
+    private static boolean settled(Forwarder fwd, long indexed) {
+        double queued = fwd.metric("vigil_output_queued");
+        double delivered = fwd.metric("vigil_output_delivered_total");
+        return queued == 0 && delivered >= 0 && indexed >= delivered;
     }
 
     /** Parks until {@code nanoTime} reaches {@code deadline} (pacing the run, not waiting for a condition). */
@@ -361,6 +382,9 @@ public final class ForwardBench {
                     + "(%d cores in all)%n", r.harnessCpuPercent, r.loadCpuPercent, r.harnessCpuPercent - r.loadCpuPercent,
                     Runtime.getRuntime().availableProcessors());
         }
+        if (!r.counters.isEmpty()) {
+            out.println("   counters   " + String.join("\n              ", r.counters));
+        }
         if (r.exitCode != Integer.MIN_VALUE) {
             out.printf("   forwarder exit code after SIGTERM: %d%n", r.exitCode);
         }
@@ -372,8 +396,8 @@ public final class ForwardBench {
         out.printf("%n== Summary (%d s measured after %d s warm-up per run; targets: >= %,.0f alerts/s accepted and "
                 + "delivered, input p99 < %.0f ms)%n%n", opt.seconds(), opt.warmup(), TARGET_RATE, TARGET_P99_MS);
         out.println("| connections | spool | accepted/s | errors | p50 | p99 | p99.9 | max | delivered/s in window "
-                + "| delivered/s end to end | drain | forwarder CPU | peak RSS | targets |");
-        out.println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+                + "| delivered/s end to end | drain | forwarder CPU | peak RSS | other processes' CPU | targets |");
+        out.println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         boolean failed = false;
         for (Run r : runs) {
             failed |= !r.failures.isEmpty();
@@ -384,13 +408,13 @@ public final class ForwardBench {
             LogHistogram h = r.outcome.latency();
             boolean rateMet = r.acceptedRate() >= TARGET_RATE && r.endToEndRate >= TARGET_RATE;
             boolean latencyMet = r.p99Millis() < TARGET_P99_MS;
-            out.printf(Locale.ROOT, "| %d | %s | %,.0f | %d | %s | %s | %s | %s | %s | %s | %s | %.0f%% | %s | %s |%n", r.connections,
+            out.printf(Locale.ROOT, "| %d | %s | %,.0f | %d | %s | %s | %s | %s | %s | %s | %s | %.0f%% | %s | %.0f%% | %s |%n", r.connections,
                     r.mode.equals("spool") ? "durable" : "none", r.acceptedRate(), r.outcome.errorCount(), ms(h.quantile(0.5)),
                     ms(h.quantile(0.99)), ms(h.quantile(0.999)), ms(h.max()),
                     r.deliveredInWindow < 0 ? "n/a" : String.format(Locale.ROOT, "%,.0f", r.deliveredInWindow),
                     r.endToEndRate < 0 ? "n/a" : String.format(Locale.ROOT, "%,.0f", r.endToEndRate),
                     r.drainSeconds < 0 ? "n/a" : String.format(Locale.ROOT, "%.1f s", r.drainSeconds), r.cpuPercent,
-                    r.rssPeakKiB < 0 ? "?" : r.rssPeakKiB / 1024 + " MiB",
+                    r.rssPeakKiB < 0 ? "?" : r.rssPeakKiB / 1024 + " MiB", r.otherCpuPercent,
                     !r.failures.isEmpty() ? "FAILED" : rateMet && latencyMet ? "met" : "missed: "
                             + (rateMet ? "" : "rate") + (rateMet || latencyMet ? "" : ", ") + (latencyMet ? "" : "p99"));
         }

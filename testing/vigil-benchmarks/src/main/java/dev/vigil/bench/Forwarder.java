@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -131,6 +132,22 @@ final class Forwarder implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return -1;
+        }
+    }
+
+    /** The /metrics samples of the given families whose value is not zero (empty when /metrics fails). */
+    List<String> nonZero(String... prefixes) {
+        try {
+            BenchNode.Reply r = get("metrics");
+            return !r.ok() ? List.of() : r.body().lines()
+                    .filter(l -> Arrays.stream(prefixes).anyMatch(l::startsWith))
+                    .filter(l -> !l.endsWith(" 0") && !l.endsWith(" 0.0"))
+                    .toList();
+        } catch (IOException e) {
+            return List.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
         }
     }
 

@@ -19,6 +19,19 @@ final class ProcStat {
         return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
+    /** CPU time of the whole machine (all cores) spent outside idle and iowait, from /proc/stat, in clock ticks. */
+    static long machineBusyTicks() throws IOException {
+        String cpu = Files.readAllLines(Path.of("/proc/stat")).getFirst();
+        String[] f = cpu.trim().split("\\s+");
+        long busy = 0;
+        for (int i = 1; i < f.length && i <= 8; i++) {
+            if (i != 4 && i != 5) { // idle, iowait
+                busy += Long.parseLong(f[i]);
+            }
+        }
+        return busy;
+    }
+
     static double cpuSeconds(long ticks) {
         return (double) ticks / TICKS_PER_SECOND;
     }
