@@ -13,7 +13,7 @@ final class ForwardMetrics {
         PrometheusText t = new PrometheusText();
         if (server != null) {
             String help = "Requests to the alert input, by outcome: accepted, invalid (400/405/413), unauthorized (401/403), "
-                    + "unavailable (503: an output's spool is full under policy reject).";
+                    + "unavailable (503: an output dropped or refused the alert: queue or spool full).";
             t.counter("vigil_forward_requests_total", help, server.accepted.sum(), "status", "accepted");
             t.counter("vigil_forward_requests_total", help, server.invalid.sum(), "status", "invalid");
             t.counter("vigil_forward_requests_total", help, server.unauthorized.sum(), "status", "unauthorized");

@@ -37,6 +37,7 @@ final class ForwardServer extends HttpEndpoint {
     final LongAdder accepted = new LongAdder();
     final LongAdder invalid = new LongAdder();
     final LongAdder unauthorized = new LongAdder();
+    /** 503 answers: an output dropped or refused the alert. */
     final LongAdder unavailable = new LongAdder();
 
     ForwardServer(Config config, Forwarder forwarder, Supplier<String> metrics, String hostname) throws IOException {
@@ -110,10 +111,12 @@ final class ForwardServer extends HttpEndpoint {
             return;
         }
         Forwarder.Result r = forwarder.accept(a);
-        if (r.rejected() > 0) {
+        if (r.rejected() > 0 || r.dropped() > 0) {
+            // never a 200 for an alert some output could not keep: the sender learns it and may retry
             unavailable.increment();
-            ex.getResponseHeaders().set("Retry-After", "5");
-            HttpIo.send(ex, 503, "an output's spool is full (policy reject): " + r.rejected() + " output(s) did not take the alert\n");
+            ex.getResponseHeaders().set("Retry-After", "1");
+            HttpIo.send(ex, 503, (r.rejected() + r.dropped()) + " output(s) could not take the alert (queue or spool full; "
+                    + "see vigil_output_dropped_total and vigil_output_rejected_total)\n");
             return;
         }
         accepted.increment();

@@ -4,7 +4,6 @@ import dev.vigil.event.Priority;
 import dev.vigil.pipeline.ConfigException;
 import dev.vigil.pipeline.Envelope;
 import dev.vigil.pipeline.FalcoAlert;
-import dev.vigil.pipeline.Offer;
 import dev.vigil.pipeline.Output;
 import dev.vigil.pipeline.OutputFactory;
 import dev.vigil.pipeline.OutputOptions;
@@ -42,8 +41,12 @@ final class Forwarder implements AutoCloseable {
         return byType;
     }
 
-    /** What happened to one alert across the outputs. */
-    record Result(int accepted, int rejected) {}
+    /**
+     * What happened to one alert across the outputs: taken (queued or spooled), refused so the
+     * sender retries (spool full under policy reject), or dropped (memory queue full, spool full
+     * under a drop policy, spool write error).
+     */
+    record Result(int accepted, int rejected, int dropped) {}
 
     private final List<Output> outputs;
     private final Map<String, String> customFields;
@@ -114,15 +117,16 @@ final class Forwarder implements AutoCloseable {
         Envelope e = Envelope.of(a);
         int accepted = 0;
         int rejected = 0;
+        int dropped = 0;
         for (Output o : outputs) {
-            Offer r = o.offer(e);
-            if (r == Offer.ACCEPTED) {
-                accepted++;
-            } else if (r == Offer.REJECTED) {
-                rejected++;
+            switch (o.offer(e)) {
+                case ACCEPTED -> accepted++;
+                case REJECTED -> rejected++;
+                case DROPPED -> dropped++;
+                case FILTERED, DEDUPLICATED -> { }
             }
         }
-        return new Result(accepted, rejected);
+        return new Result(accepted, rejected, dropped);
     }
 
     private FalcoAlert enrich(FalcoAlert a) {

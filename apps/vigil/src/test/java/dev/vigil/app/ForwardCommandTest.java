@@ -225,6 +225,27 @@ class ForwardCommandTest {
     }
 
     @Test
+    void aFullMemoryQueueIsAnsweredWith503NotASilentDrop() throws Exception {
+        receiver = new Receiver();
+        receiver.answer(503);
+        forwarder = ForwarderProcess.start(tmp, "--no-spool", "--output", "webhook:name=hook,queue=2,url=" + receiver.url("/hook"));
+        int ok = 0;
+        int unavailable = 0;
+        for (int i = 0; i < 20; i++) {
+            int code = post(forwarder.uri("/"), alert("R" + i, "Error", "payments"), null).statusCode();
+            if (code == 200) {
+                ok++;
+            } else if (code == 503) {
+                unavailable++;
+            }
+        }
+        assertThat(ok + unavailable).isEqualTo(20);
+        assertThat(ok).as("the worker's batch and the queue").isBetween(1, 4);
+        String metrics = awaitMetrics("vigil_forward_requests_total{status=\"unavailable\"} " + unavailable);
+        assertThat(metrics).containsPattern("vigil_output_dropped_total\\{output=\"hook\",type=\"webhook\",reason=\"queue_full\"} " + unavailable);
+    }
+
+    @Test
     void configurationMistakesAreNamed() {
         CliTest.Result unknownType = CliTest.run("forward", "--no-spool", "--output", "slak:webhookurl=http://x/");
         assertThat(unknownType.code()).isEqualTo(2);
