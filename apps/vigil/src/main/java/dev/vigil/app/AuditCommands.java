@@ -413,21 +413,12 @@ final class AuditCommands {
                     err.println("vigil: " + store + ": " + r);
                 }
                 for (Path f : files) {
-                    List<AuditEvent> events = new ArrayList<>();
-                    List<AuditEventParser.Problem> problems = new ArrayList<>();
+                    AuditEventParser.Collector parsed = new AuditEventParser.Collector();
                     try (Reader in = open(f)) {
-                        new AuditEventParser().read(in, new AuditEventParser.Listener() {
-                            @Override
-                            public void event(AuditEvent event) {
-                                events.add(event);
-                            }
-
-                            @Override
-                            public void problem(AuditEventParser.Problem problem) {
-                                problems.add(problem);
-                            }
-                        });
+                        new AuditEventParser().read(in, parsed);
                     }
+                    List<AuditEvent> events = parsed.events();
+                    List<AuditEventParser.Problem> problems = parsed.problems();
                     for (AuditEventParser.Problem p : problems) {
                         out.println(f + ":" + p.line() + ": malformed: " + p.message());
                     }

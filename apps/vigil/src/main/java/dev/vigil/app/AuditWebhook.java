@@ -12,7 +12,6 @@ import dev.vigil.k8saudit.store.AuditStore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -144,20 +143,11 @@ final class AuditWebhook extends HttpEndpoint {
                 reject(ex, shape);
                 return;
             }
-            List<AuditEvent> events = new ArrayList<>();
-            List<AuditEventParser.Problem> problems = new ArrayList<>();
-            new AuditEventParser().read(new InputStreamReader(new ByteArrayInputStream(body), StandardCharsets.UTF_8),
-                    new AuditEventParser.Listener() {
-                        @Override
-                        public void event(AuditEvent event) {
-                            events.add(event);
-                        }
-
-                        @Override
-                        public void problem(AuditEventParser.Problem problem) {
-                            problems.add(problem);
-                        }
-                    });
+            // the bytes as received: each event keeps its text, stored as it is when protection changes nothing
+            AuditEventParser.Collector parsed = new AuditEventParser.Collector();
+            new AuditEventParser().read(body, parsed);
+            List<AuditEvent> events = parsed.events();
+            List<AuditEventParser.Problem> problems = parsed.problems();
             if (!problems.isEmpty()) {
                 reject(ex, new Reject(400, "400 bad event", badEvent(problems.getFirst().message())));
                 return;

@@ -11,6 +11,9 @@ public final class AuditEvent {
     private final Json.Obj root;
     private final long timestampNanos;
     private final long line;
+    private final byte[] source;
+    private final int sourceOffset;
+    private final int sourceLength;
     private String compact;
 
     /**
@@ -19,9 +22,17 @@ public final class AuditEvent {
      * @param line the input line the event's JSON value started on, 0 when unknown
      */
     public AuditEvent(Json.Obj root, long timestampNanos, long line) {
+        this(root, timestampNanos, line, null, 0, 0);
+    }
+
+    /** An event parsed from {@code source[offset, offset + length)}, the UTF-8 text of its JSON object (not copied). */
+    AuditEvent(Json.Obj root, long timestampNanos, long line, byte[] source, int offset, int length) {
         this.root = Objects.requireNonNull(root, "root");
         this.timestampNanos = timestampNanos;
         this.line = line;
+        this.source = source;
+        this.sourceOffset = offset;
+        this.sourceLength = length;
     }
 
     /** The event object. */
@@ -62,6 +73,15 @@ public final class AuditEvent {
     /** {@code verb}, or null. */
     public String verb() {
         return string("verb");
+    }
+
+    /**
+     * The UTF-8 text of the event's JSON object exactly as the parser read it (from its '{' to its '}', inner
+     * whitespace and escapes as written), as a read-only buffer; null for an event built in code (e.g. one that
+     * protection rewrote). It describes the same value as {@link #root()}.
+     */
+    public java.nio.ByteBuffer sourceText() {
+        return source == null ? null : java.nio.ByteBuffer.wrap(source, sourceOffset, sourceLength).slice().asReadOnlyBuffer();
     }
 
     /** The event as compact JSON text (what the k8saudit plugin hands on as the event payload). */

@@ -31,6 +31,13 @@ import java.util.List;
  * '{' or '[' in its first column). The JSON is parsed by jackson-core's non-blocking parser fed one
  * line at a time, so a document is read in one pass however it is laid out.
  *
+ * <p>Every event also keeps its <em>source text</em>: the bytes of its JSON object as they were read, from
+ * its '{' to its '}' ({@link AuditEvent#sourceText()}), located by the parser's byte offsets. The
+ * store keeps those bytes when protection changes nothing, instead of serialising the tree again.
+ * {@link #read(byte[], Listener)} takes them from the input array itself (no copy); {@link #read(Reader,
+ * Listener)} from the lines it fed, which are the input except for line endings (CRLF read as LF) and
+ * malformed UTF-8 (read as U+FFFD).
+ *
  * <p>Each event needs a time: its {@code stageTimestamp} (RFC 3339), or for old logs without it the
  * legacy v1beta1 {@code timestamp}. An event without either is reported and skipped.
  *
@@ -57,6 +64,30 @@ public final class AuditEventParser {
         void problem(Problem problem);
     }
 
+    /** A listener that keeps everything it is handed, in order. */
+    public static final class Collector implements Listener {
+        private final List<AuditEvent> events = new ArrayList<>();
+        private final List<Problem> problems = new ArrayList<>();
+
+        @Override
+        public void event(AuditEvent event) {
+            events.add(event);
+        }
+
+        @Override
+        public void problem(Problem problem) {
+            problems.add(problem);
+        }
+
+        public List<AuditEvent> events() {
+            return events;
+        }
+
+        public List<Problem> problems() {
+            return problems;
+        }
+    }
+
     /** What a read found. */
     public record Summary(long lines, long events, long problems) {}
 
@@ -77,36 +108,33 @@ public final class AuditEventParser {
     private long events;
     private long problems;
     private Listener listener;
+    /** The bytes fed to the current parser since {@link #windowBase} (the line reader), or the input itself (byte mode). */
+    private byte[] window = new byte[0];
+    private int windowLen;
+    /** The parser's byte offset of {@code window[windowStart]}. */
+    private long windowBase;
+    private int windowStart;
+    /** Whether events may refer to {@link #window} (byte mode, where it is the caller's input) instead of copying. */
+    private boolean shareWindow;
 
     /**
      * Parses one JSON text holding an Event, an EventList or an array of those; any problem fails
      * the whole text.
      */
     public static List<AuditEvent> parse(String json) throws AuditFormatException {
-        List<AuditEvent> out = new ArrayList<>();
-        List<Problem> bad = new ArrayList<>();
+        Collector c = new Collector();
         try {
-            new AuditEventParser().read(new java.io.StringReader(json), new Listener() {
-                @Override
-                public void event(AuditEvent event) {
-                    out.add(event);
-                }
-
-                @Override
-                public void problem(Problem problem) {
-                    bad.add(problem);
-                }
-            });
+            new AuditEventParser().read(new java.io.StringReader(json), c);
         } catch (IOException e) {
             throw new AuditFormatException(e.getMessage());
         }
-        if (!bad.isEmpty()) {
-            throw new AuditFormatException(bad.getFirst().toString());
+        if (!c.problems().isEmpty()) {
+            throw new AuditFormatException(c.problems().getFirst().toString());
         }
-        if (out.isEmpty()) {
+        if (c.events().isEmpty()) {
             throw new AuditFormatException("no audit event in the input");
         }
-        return out;
+        return c.events();
     }
 
     /**
@@ -169,6 +197,53 @@ public final class AuditEventParser {
         return new Summary(line, events, problems);
     }
 
+    /**
+     * Reads a whole input held in memory (e.g. a webhook request body) without decoding it to text first: the
+     * bytes go to the JSON parser as they are, and each event's {@linkplain AuditEvent#sourceText() source text}
+     * is a view of {@code data} (which must not be changed afterwards). Events are handed on only when the
+     * whole input is well formed; otherwise (malformed JSON or UTF-8, or a value that is not an audit event)
+     * the input is read again by {@link #read(Reader, Listener)}, so problems are reported exactly as there.
+     *
+     * @throws IOException never for bad data
+     */
+    public Summary read(byte[] data, Listener listener) throws IOException {
+        Collector found = new Collector();
+        this.listener = found;
+        events = 0;
+        problems = 0;
+        reset();
+        int start = data.length >= 3 && (data[0] & 0xff) == 0xEF && (data[1] & 0xff) == 0xBB && (data[2] & 0xff) == 0xBF ? 3 : 0;
+        window = data;
+        windowStart = start;
+        windowLen = data.length - start;
+        shareWindow = true;
+        long lines = 0;
+        try {
+            feeder.feedInput(data, start, data.length);
+            drain();
+            feeder.endOfInput();
+            drain();
+            if (tree.depth() > 0) {
+                found.problem(new Problem(valueLine, "the input ends inside this value"));
+            }
+            lines = parser.currentLocation().getLineNr() - (data.length > 0 && data[data.length - 1] == '\n' ? 1 : 0);
+        } catch (JsonProcessingException e) {
+            found.problem(new Problem(line, "malformed JSON"));
+        } finally {
+            shareWindow = false;
+            window = new byte[0];
+            reset();
+        }
+        if (!found.problems().isEmpty()) {
+            return read(new java.io.InputStreamReader(new java.io.ByteArrayInputStream(data), StandardCharsets.UTF_8), listener);
+        }
+        this.listener = listener;
+        for (AuditEvent e : found.events()) {
+            listener.event(e);
+        }
+        return new Summary(lines, found.events().size(), 0);
+    }
+
     private static boolean startsValue(String text) {
         return !text.isEmpty() && (text.charAt(0) == '{' || text.charAt(0) == '[');
     }
@@ -180,10 +255,26 @@ public final class AuditEventParser {
         parser = FACTORY.createNonBlockingByteArrayParser();
         feeder = (ByteArrayFeeder) parser.getNonBlockingInputFeeder();
         tree.clear();
+        if (window.length > 1 << 20) {
+            window = new byte[0]; // do not keep a large document's buffer
+        }
+        windowLen = 0;
+        windowStart = 0;
+        windowBase = 0;
     }
 
     private void feed(String text) throws IOException {
         byte[] bytes = (text + "\n").getBytes(StandardCharsets.UTF_8);
+        if (tree.depth() == 0) {
+            // no value is open: what was fed so far is no longer needed for source texts
+            windowBase += windowLen;
+            windowLen = 0;
+        }
+        if (windowLen + bytes.length > window.length) {
+            window = java.util.Arrays.copyOf(window, Math.max(windowLen + bytes.length, window.length * 2));
+        }
+        System.arraycopy(bytes, 0, window, windowLen, bytes.length);
+        windowLen += bytes.length;
         feeder.feedInput(bytes, 0, bytes.length);
         drain();
     }
@@ -192,11 +283,12 @@ public final class AuditEventParser {
         JsonToken t;
         while ((t = parser.nextToken()) != null && t != JsonToken.NOT_AVAILABLE) {
             if (tree.depth() == 0) {
-                valueLine = line;
+                valueLine = shareWindow ? parser.currentTokenLocation().getLineNr() : line;
             }
             Object done = tree.push(t, parser);
             if (done != null) {
                 accept(done, valueLine);
+                tree.spans.clear();
             }
         }
     }
@@ -263,7 +355,23 @@ public final class AuditEventParser {
             return;
         }
         events++;
-        listener.event(new AuditEvent(event, nanos, at));
+        listener.event(sourced(event, nanos, at));
+    }
+
+    /** The event with its source text when the parser located it in what is still held. */
+    private AuditEvent sourced(Json.Obj event, long nanos, long at) {
+        long[] span = tree.spans.get(event);
+        if (span != null) {
+            long from = span[0] - windowBase + windowStart;
+            long to = span[1] - windowBase + windowStart;
+            if (from >= windowStart && to <= windowStart + (long) windowLen && from < to && window[(int) from] == '{' && window[(int) to - 1] == '}') {
+                int f = (int) from;
+                int n = (int) (to - from);
+                return shareWindow ? new AuditEvent(event, nanos, at, window, f, n)
+                        : new AuditEvent(event, nanos, at, java.util.Arrays.copyOfRange(window, f, f + n), 0, n);
+            }
+        }
+        return new AuditEvent(event, nanos, at);
     }
 
     private static String idSuffix(Json.Obj event) {
@@ -288,6 +396,8 @@ public final class AuditEventParser {
             final ArrayList<String> keys;
             final ArrayList<Object> values = new ArrayList<>();
             String pendingKey;
+            /** Parser byte offset of the object's '{', or -1 when not tracked. */
+            long start = -1;
 
             Frame(boolean object) {
                 this.object = object;
@@ -295,7 +405,11 @@ public final class AuditEventParser {
             }
         }
 
+        /** How deep objects are located: an Event at the top, in an array, in an EventList's items, or in an array of EventLists. */
+        private static final int SPAN_DEPTH = 3;
         private final ArrayDeque<Frame> stack = new ArrayDeque<>();
+        /** Byte offsets [from '{', past '}') of the objects that may be events, for the value being built. */
+        final java.util.IdentityHashMap<Json.Obj, long[]> spans = new java.util.IdentityHashMap<>();
 
         int depth() {
             return stack.size();
@@ -303,6 +417,7 @@ public final class AuditEventParser {
 
         void clear() {
             stack.clear();
+            spans.clear();
         }
 
         /** Takes one token; returns the root value when it completes, else null. */
@@ -310,7 +425,12 @@ public final class AuditEventParser {
             Object v;
             switch (t) {
                 case START_OBJECT -> {
-                    stack.push(new Frame(true));
+                    Frame f = new Frame(true);
+                    if (stack.size() <= SPAN_DEPTH) {
+                        // the current location is just past the '{'
+                        f.start = p.currentLocation().getByteOffset() - 1;
+                    }
+                    stack.push(f);
                     return null;
                 }
                 case START_ARRAY -> {
@@ -323,7 +443,11 @@ public final class AuditEventParser {
                 }
                 case END_OBJECT -> {
                     Frame f = stack.pop();
-                    v = new Json.Obj(f.keys.toArray(String[]::new), f.values.toArray());
+                    Json.Obj o = new Json.Obj(f.keys.toArray(String[]::new), f.values.toArray());
+                    if (f.start >= 0) {
+                        spans.put(o, new long[] {f.start, p.currentLocation().getByteOffset()});
+                    }
+                    v = o;
                 }
                 case END_ARRAY -> {
                     Frame f = stack.pop();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,20 +22,9 @@ class AuditEventParserTest {
     }
 
     static Read read(String text) throws IOException {
-        List<AuditEvent> events = new ArrayList<>();
-        List<AuditEventParser.Problem> problems = new ArrayList<>();
-        AuditEventParser.Summary s = new AuditEventParser().read(new StringReader(text), new AuditEventParser.Listener() {
-            @Override
-            public void event(AuditEvent event) {
-                events.add(event);
-            }
-
-            @Override
-            public void problem(AuditEventParser.Problem problem) {
-                problems.add(problem);
-            }
-        });
-        return new Read(events, problems, s);
+        AuditEventParser.Collector c = new AuditEventParser.Collector();
+        AuditEventParser.Summary s = new AuditEventParser().read(new StringReader(text), c);
+        return new Read(c.events(), c.problems(), s);
     }
 
     static String ev(String id) {
@@ -179,5 +169,59 @@ class AuditEventParserTest {
         assertThat(Json.pointer(e.root(), "")).isNull();
         assertThat(Json.pointer(e.root(), "/n/3")).isNull();
         assertThat(Json.pointer(e.root(), "/n/x")).isNull();
+    }
+
+    /** The text of every event read from {@code data}, byte mode, and the events themselves. */
+    static Read readBytes(byte[] data) throws IOException {
+        AuditEventParser.Collector c = new AuditEventParser.Collector();
+        AuditEventParser.Summary s = new AuditEventParser().read(data, c);
+        return new Read(c.events(), c.problems(), s);
+    }
+
+    static String source(AuditEvent e) {
+        return e.sourceText() == null ? null : StandardCharsets.UTF_8.decode(e.sourceText()).toString();
+    }
+
+    @Test
+    void everyEventKeepsItsSourceTextAsWrittenInBothModes() throws Exception {
+        String spaced = "{ \"kind\" : \"Event\",\n  \"auditID\": \"sp\", \"user\": {\"username\": \"d\u00e9j\u00e0 \\u003cvu\\u003e\"},"
+                + " \"o\": {\"x\": [1, {}, {\"y\": null}]}, \"stageTimestamp\": \"2026-01-02T03:04:05Z\" }";
+        String list = "{\"kind\":\"EventList\",\"apiVersion\":\"audit.k8s.io/v1\",\"metadata\":{},\"items\":[ " + ev("1") + " ,\n" + spaced + "]}";
+        String text = "\uFEFF" + list + "\n[" + ev("2") + "]  " + ev("3") + "\n";
+        List<String> want = List.of(ev("1"), spaced, ev("2"), ev("3"));
+
+        Read bytes = readBytes(text.getBytes(StandardCharsets.UTF_8));
+        assertThat(bytes.problems()).isEmpty();
+        assertThat(bytes.events()).extracting(AuditEventParserTest::source).containsExactlyElementsOf(want);
+        assertThat(bytes.events()).extracting(AuditEvent::auditId).containsExactly("1", "sp", "2", "3");
+        assertThat(bytes.events().get(1).string("user", "username")).isEqualTo("d\u00e9j\u00e0 <vu>");
+
+        Read lines = read(text);
+        assertThat(lines.events()).extracting(AuditEventParserTest::source).containsExactlyElementsOf(want);
+        assertThat(bytes.events()).extracting(AuditEvent::line).containsExactlyElementsOf(lines.events().stream().map(AuditEvent::line).toList());
+        assertThat(bytes.summary().lines()).isEqualTo(lines.summary().lines());
+
+        // a pretty-printed document spanning many lines (CRLF read as LF by the line reader)
+        String pretty = Json.indented(AuditEventParser.parse(ev("p")).getFirst().root());
+        assertThat(source(read(pretty.replace("\n", "\r\n") + "\r\n").events().getFirst())).isEqualTo(pretty);
+        assertThat(source(readBytes(pretty.getBytes(StandardCharsets.UTF_8)).events().getFirst())).isEqualTo(pretty);
+        // an event built in code has none
+        assertThat(new AuditEvent(bytes.events().getFirst().root(), 1, 0).sourceText()).isNull();
+    }
+
+    @Test
+    void byteModeReportsProblemsExactlyAsTheLineReader() throws IOException {
+        String text = String.join("\n", ev("1"), "{\"kind\": 0}", "this is not json", ev("2"), "{\"kind\":\"Event\",\"auditID\":\"t\"", ev("3"));
+        Read bytes = readBytes(text.getBytes(StandardCharsets.UTF_8));
+        Read lines = read(text);
+        assertThat(bytes.problemTexts()).isNotEmpty().isEqualTo(lines.problemTexts());
+        assertThat(bytes.events()).extracting(AuditEvent::auditId).containsExactly("1", "2", "3");
+        assertThat(bytes.summary()).isEqualTo(lines.summary());
+
+        // malformed UTF-8 inside a string: read as U+FFFD, as the line reader does, not refused
+        byte[] bad = ev("\u00ff").getBytes(StandardCharsets.ISO_8859_1);
+        Read r = readBytes(bad);
+        assertThat(r.problems()).isEmpty();
+        assertThat(r.events()).singleElement().extracting(AuditEvent::auditId).isEqualTo("\uFFFD");
     }
 }

@@ -47,6 +47,9 @@ public final class AuditProtector {
         Json.Obj root = e.root();
         SensitiveKinds.Kind kind = kinds.match(e.string("objectRef", "apiGroup"), e.string("objectRef", "resource"),
                 e.string("objectRef", "subresource"));
+        if (!needsChange(root, kind)) {
+            return new Result(e, kind, 0, false, 0); // the common case: nothing to copy
+        }
         List<String> keys = new ArrayList<>(root.size());
         List<Object> values = new ArrayList<>(root.size());
         int removed = 0;
@@ -78,6 +81,26 @@ public final class AuditProtector {
             return new Result(e, kind, 0, false, 0);
         }
         return new Result(new AuditEvent(Json.object(keys, values), e.timestampNanos(), e.line()), kind, removed, lowered, masked);
+    }
+
+    /** Whether {@link #protect} would change anything: a body or a high level to drop, or a token in a query string. */
+    private static boolean needsChange(Json.Obj root, SensitiveKinds.Kind kind) {
+        for (int i = 0; i < root.size(); i++) {
+            String k = root.key(i);
+            Object v = root.value(i);
+            if (kind != null && (k.equals("requestObject") || k.equals("responseObject")
+                    || k.equals("level") && ("Request".equals(v) || "RequestResponse".equals(v)))) {
+                return true;
+            }
+            if (k.equals("requestURI") && v instanceof String uri && uri.indexOf('?') >= 0) {
+                int[] count = new int[1];
+                maskQuery(uri, count);
+                if (count[0] > 0) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** {@code uri} with the values of token parameters in its query replaced; count[0] += replacements. */

@@ -33,9 +33,15 @@ import java.util.TreeMap;
  * stageTimestamp) are stored once.
  */
 public final class AuditStore implements Closeable {
-    /** Records of the batch being appended are encoded here and written with one call (fewer syscalls). */
-    private static final int PENDING_FLUSH_BYTES = 4 << 20;
-    private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream(1 << 20);
+    /**
+     * Records of the batch being appended are encoded here and written with one call (fewer syscalls); direct, so
+     * the write does not copy it again. Allocated on the first append.
+     */
+    private static final int PENDING_BYTES = 4 << 20;
+    private ByteBuffer pending;
+    /** Used under the store's lock: one for bodies, one for the chain. */
+    private final java.security.MessageDigest bodySha = StoreFormat.newSha256();
+    private final java.security.MessageDigest chainSha = StoreFormat.newSha256();
 
     /** What became of one appended event: its sequence number, or -1 when it was a duplicate. */
     public record Outcome(long seq, boolean duplicate, AuditProtector.Result protection) {}
@@ -276,8 +282,13 @@ public final class AuditStore implements Closeable {
             for (AuditEvent e : events) {
                 AuditProtector.Result p = protector.protect(e);
                 String k = dedupKey(p.event());
-                byte[] body = p.event().json().getBytes(StandardCharsets.UTF_8);
-                byte[] bodyDigest = StoreFormat.sha256(body);
+                // an event protection left alone is stored as it was received; a rewritten one as compact JSON
+                ByteBuffer body = p.event().sourceText();
+                if (body == null) {
+                    body = ByteBuffer.wrap(p.event().json().getBytes(StandardCharsets.UTF_8));
+                }
+                bodySha.update(body.duplicate());
+                byte[] bodyDigest = bodySha.digest();
                 String d = k == null ? null : java.util.HexFormat.of().formatHex(bodyDigest);
                 // remembered by key AND content: same key with other content is not a re-send and is stored, and a
                 // batch re-sent with both versions stores neither again
@@ -305,16 +316,24 @@ public final class AuditStore implements Closeable {
         }
     }
 
-    private void writeRecord(byte[] body, byte[] bodyDigest) throws IOException {
-        long size = StoreFormat.RECORD_FIXED + (long) body.length;
+    private void writeRecord(ByteBuffer body, byte[] bodyDigest) throws IOException {
+        int len = body.remaining();
+        long size = StoreFormat.RECORD_FIXED + (long) len;
         if (options.maxSegmentBytes() > 0 && segmentRecords > 0 && segmentSize + size > options.maxSegmentBytes()) {
             rotateLocked();
         }
         long seq = lastSeq + 1;
-        byte[] h = StoreFormat.chainHash(seq, lastHash, bodyDigest);
-        pending.writeBytes(StoreFormat.record(seq, body, lastHash, h));
-        if (pending.size() >= PENDING_FLUSH_BYTES) {
+        byte[] h = StoreFormat.chainHash(chainSha, seq, lastHash, bodyDigest);
+        if (pending == null) {
+            pending = ByteBuffer.allocateDirect(PENDING_BYTES);
+        }
+        if (pending.remaining() < size) {
             flushPending();
+        }
+        ByteBuffer to = size <= pending.remaining() ? pending : ByteBuffer.allocate((int) size);
+        to.put(StoreFormat.RECORD).putLong(seq).putInt(len).put(body.duplicate()).put(lastHash).put(h);
+        if (to != pending) {
+            writeFully(channel, to.flip());
         }
         segmentSize += size;
         segmentRecords++;
@@ -325,14 +344,17 @@ public final class AuditStore implements Closeable {
 
     /** Writes the records encoded so far with one write call. Caller holds the store's lock. */
     private void flushPending() throws IOException {
-        if (pending.size() > 0) {
-            writeFully(channel, pending.toByteArray());
-            pending.reset();
+        if (pending != null && pending.position() > 0) {
+            writeFully(channel, pending.flip());
+            pending.clear();
         }
     }
 
     private static void writeFully(FileChannel c, byte[] b) throws IOException {
-        ByteBuffer bb = ByteBuffer.wrap(b);
+        writeFully(c, ByteBuffer.wrap(b));
+    }
+
+    private static void writeFully(FileChannel c, ByteBuffer bb) throws IOException {
         while (bb.hasRemaining()) {
             c.write(bb);
         }

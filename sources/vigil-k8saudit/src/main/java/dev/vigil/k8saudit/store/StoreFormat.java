@@ -65,20 +65,26 @@ final class StoreFormat {
      * is also what the re-send check compares, so each body is hashed once.
      */
     static byte[] chainHash(long seq, byte[] prev, byte[] bodyDigest) {
-        try {
-            MessageDigest d = MessageDigest.getInstance("SHA-256");
-            d.update(ByteBuffer.allocate(8).putLong(seq).array());
-            d.update(prev);
-            d.update(bodyDigest);
-            return d.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        return chainHash(newSha256(), seq, prev, bodyDigest);
+    }
+
+    /** {@link #chainHash(long, byte[], byte[])} with a digest the caller reuses (reset, as {@code digest()} leaves it). */
+    static byte[] chainHash(MessageDigest d, long seq, byte[] prev, byte[] bodyDigest) {
+        for (int shift = 56; shift >= 0; shift -= 8) {
+            d.update((byte) (seq >>> shift));
         }
+        d.update(prev);
+        d.update(bodyDigest);
+        return d.digest();
     }
 
     static byte[] sha256(byte[] body) {
+        return newSha256().digest(body);
+    }
+
+    static MessageDigest newSha256() {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(body);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

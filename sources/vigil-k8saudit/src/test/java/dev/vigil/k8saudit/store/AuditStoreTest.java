@@ -141,6 +141,51 @@ class AuditStoreTest {
         assertThat(body).doesNotContain("SECRETVALUE", "abc").contains("\"level\":\"Metadata\"", "access_token=REDACTED");
     }
 
+    /** Parses a request body the way the webhook does (byte mode, each event keeping its text). */
+    static List<AuditEvent> received(byte[] body) throws Exception {
+        AuditEventParser.Collector c = new AuditEventParser.Collector();
+        new AuditEventParser().read(body, c);
+        assertThat(c.problems()).isEmpty();
+        return c.events();
+    }
+
+    @Test
+    void unmodifiedEventsAreStoredByteIdenticalToTheirReceivedTextProtectedOnesRewritten() throws Exception {
+        // as a Go encoder writes them (<, > and & escaped), with some whitespace besides: nothing is re-serialised
+        String plain = "{\"kind\":\"Event\",\"level\":\"RequestResponse\",\"auditID\":\"p\",\"stage\":\"ResponseComplete\", "
+                + "\"requestURI\":\"/api/v1/namespaces/d/configmaps?labelSelector=a\\u0026b\",\"verb\":\"create\",\"objectRef\":{\"resource\":\"configmaps\"},"
+                + "\"requestObject\":{\"data\":{\"k\":\"\\u003cv\\u003e\"}},\"n\":1.50,\"stageTimestamp\":\"2024-01-01T00:00:00Z\"}";
+        String secret = "{\"kind\":\"Event\",\"level\":\"RequestResponse\",\"auditID\":\"s\",\"stage\":\"ResponseComplete\",\n"
+                + "  \"requestURI\":\"/api/v1/namespaces/d/secrets\",\"verb\":\"create\",\"objectRef\":{\"resource\":\"secrets\"},"
+                + "\"requestObject\":{\"data\":{\"k\":\"SECRETVALUE\"}},\"responseObject\":{\"data\":{\"k\":\"SECRETVALUE\"}},"
+                + "\"stageTimestamp\":\"2024-01-01T00:00:01Z\"}";
+        String token = "{\"kind\":\"Event\",\"level\":\"Metadata\",\"auditID\":\"t\",\"stage\":\"ResponseComplete\","
+                + "\"requestURI\":\"/api/v1/pods?watch=1&access_token=abc\",\"verb\":\"watch\",\"stageTimestamp\":\"2024-01-01T00:00:02Z\"}";
+        byte[] body = ("{\"kind\":\"EventList\",\"apiVersion\":\"audit.k8s.io/v1\",\"items\":[" + plain + ",\n " + secret + "," + token + "]}")
+                .getBytes(StandardCharsets.UTF_8);
+        try (AuditStore s = AuditStore.open(dir)) {
+            assertThat(s.appendAll(received(body))).extracting(o -> o.protection().changed()).containsExactly(false, true, true);
+        }
+        List<StoreFormat.Rec> recs = StoreFormat.read(segment(dir, 1)).records();
+        assertThat(recs).hasSize(3);
+        assertThat(recs.get(0).body()).isEqualTo(plain.getBytes(StandardCharsets.UTF_8));
+        String stored = new String(recs.get(1).body(), StandardCharsets.UTF_8);
+        assertThat(stored).isEqualTo("{\"kind\":\"Event\",\"level\":\"Metadata\",\"auditID\":\"s\",\"stage\":\"ResponseComplete\","
+                + "\"requestURI\":\"/api/v1/namespaces/d/secrets\",\"verb\":\"create\",\"objectRef\":{\"resource\":\"secrets\"},"
+                + "\"stageTimestamp\":\"2024-01-01T00:00:01Z\"}");
+        assertThat(new String(recs.get(2).body(), StandardCharsets.UTF_8)).contains("access_token=REDACTED").doesNotContain("abc");
+        assertThat(verify().intact()).isTrue();
+
+        // the batch re-sent, into the running store and after a reopen (index rebuilt from the stored bytes): stored once
+        try (AuditStore s = AuditStore.open(dir)) {
+            assertThat(s.appendAll(received(body))).extracting(AuditStore.Outcome::duplicate).containsExactly(true, true, true);
+            assertThat(s.appendAll(received(body))).extracting(AuditStore.Outcome::duplicate).containsExactly(true, true, true);
+            // the same event written otherwise (parsed from its compact form) is other content: stored
+            assertThat(s.append(AuditEventParser.parse(received(body).getFirst().json()).getFirst()).duplicate()).isFalse();
+        }
+        assertThat(verify().records()).isEqualTo(4);
+    }
+
     @Test
     void tornTailIsTruncatedAndReportedOnReopen() throws Exception {
         try (AuditStore s = AuditStore.open(dir)) {
