@@ -84,6 +84,18 @@ public final class AuditEvent {
         return source == null ? null : java.nio.ByteBuffer.wrap(source, sourceOffset, sourceLength).slice().asReadOnlyBuffer();
     }
 
+    /**
+     * Feeds the {@linkplain #sourceText() source text} to {@code digest} straight from its array (hashing through the
+     * read-only buffer would copy it in small chunks); false, feeding nothing, when the event has none.
+     */
+    public boolean digestSourceText(java.security.MessageDigest digest) {
+        if (source == null) {
+            return false;
+        }
+        digest.update(source, sourceOffset, sourceLength);
+        return true;
+    }
+
     /** The event as compact JSON text (what the k8saudit plugin hands on as the event payload). */
     public String json() {
         String s = compact;

@@ -96,7 +96,8 @@ public final class AuditWebhookBench {
                 "--token-file", work.resolve("token").toString()));
         Process server = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         List<String> serverLog = new ArrayList<>();
-        URI uri = listenAddress(server, serverLog);
+        Thread[] logReader = new Thread[1];
+        URI uri = listenAddress(server, serverLog, logReader);
         System.out.println("server: pid " + server.pid() + ", " + uri);
 
         HttpClient client = HttpClient.newBuilder().sslContext(tls).version(HttpClient.Version.HTTP_1_1)
@@ -131,6 +132,7 @@ public final class AuditWebhookBench {
             server.destroyForcibly();
             throw new IllegalStateException("the server did not stop within 60 s");
         }
+        logReader[0].join(10_000);
         serverLog.stream().filter(l -> l.contains("stopped")).forEach(l -> System.out.println("server: " + l));
         Process verify = new ProcessBuilder(java, "-jar", jar.toString(), "audit", "verify", store.toString()).redirectErrorStream(true).start();
         String out = new String(verify.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
@@ -313,7 +315,7 @@ public final class AuditWebhookBench {
     }
 
     /** Reads the server's output (stdout and stderr) until it names its address; keeps reading it into {@code log} afterwards. */
-    private static URI listenAddress(Process server, List<String> log) throws IOException {
+    private static URI listenAddress(Process server, List<String> log, Thread[] reader) throws IOException {
         BufferedReader r = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
         Pattern serving = Pattern.compile("serving the audit webhook on (https://\\S+)");
         String line;
@@ -321,7 +323,7 @@ public final class AuditWebhookBench {
             log.add(line);
             Matcher m = serving.matcher(line);
             if (m.find()) {
-                Thread.ofPlatform().daemon().start(() -> {
+                reader[0] = Thread.ofPlatform().daemon().start(() -> {
                     try {
                         String l;
                         while ((l = r.readLine()) != null) {

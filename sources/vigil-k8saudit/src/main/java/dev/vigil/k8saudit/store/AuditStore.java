@@ -286,8 +286,10 @@ public final class AuditStore implements Closeable {
                 ByteBuffer body = p.event().sourceText();
                 if (body == null) {
                     body = ByteBuffer.wrap(p.event().json().getBytes(StandardCharsets.UTF_8));
+                    bodySha.update(body.array());
+                } else {
+                    p.event().digestSourceText(bodySha);
                 }
-                bodySha.update(body.duplicate());
                 byte[] bodyDigest = bodySha.digest();
                 String d = k == null ? null : java.util.HexFormat.of().formatHex(bodyDigest);
                 // remembered by key AND content: same key with other content is not a re-send and is stored, and a
