@@ -39,7 +39,51 @@ abstract class Backlog implements AutoCloseable {
     private int flushers;
 
     /** Appends one item; thread-safe. */
-    abstract Appended append(Envelope e);
+    final Appended append(Envelope e) {
+        return append(e, true);
+    }
+
+    /**
+     * Appends one item; thread-safe. With {@code mayEvict} false a full backlog refuses the item
+     * whatever its policy, instead of dropping older items to make room.
+     */
+    abstract Appended append(Envelope e, boolean mayEvict);
+
+    /**
+     * Appends {@code items} in order, waiting while the backlog is full (backpressure) until
+     * {@code deadlineNanos}; never evicts. Stops at the first item refused for another reason.
+     *
+     * @return how many items were appended, and the position after the last of them
+     */
+    final Output.Taken appendWaiting(List<Envelope> items, long deadlineNanos) throws InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            int n = 0;
+            while (n < items.size()) {
+                Appended a = append(items.get(n), false);
+                if (a == Appended.ACCEPTED) {
+                    n++;
+                    continue;
+                }
+                long left = deadlineNanos - System.nanoTime();
+                if (a != Appended.FULL || left <= 0 || draining) {
+                    break;
+                }
+                changed.awaitNanos(left);
+            }
+            return new Output.Taken(n, appendedMark());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The position before which every item is safe without the source: resolved (delivered or
+     * dead-lettered) and, for a spool, also durably written.
+     */
+    long acknowledgedMark() {
+        return locked(this::resolvedMark);
+    }
 
     /** The next unread item without consuming it, or null when there is none. Lock held. */
     abstract Item peekLocked();
@@ -104,6 +148,9 @@ abstract class Backlog implements AutoCloseable {
                     }
                     consumeLocked(next);
                     batch.add(next);
+                    if (batch.size() == 1) {
+                        changed.signalAll(); // room for appenders waiting on a full memory queue
+                    }
                     bytes += next.size();
                     if (batch.size() >= maxItems || bytes >= maxBytes) {
                         break;

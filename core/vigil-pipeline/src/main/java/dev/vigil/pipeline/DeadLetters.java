@@ -20,7 +20,8 @@ import java.time.format.DateTimeFormatter;
  * The dead-letter file of one output: one JSON line per item the destination refused (or the
  * worker gave up on), {@code {"time":..,"output":..,"type":..,"reason":..,"alert":..}}, where
  * {@code alert} is the body itself when it is JSON (newlines between tokens turned into spaces so
- * the line stays one line) and a JSON string otherwise.
+ * the line stays one line) and a JSON string otherwise. A log record goes under {@code log}
+ * instead: its JSON document without the leading mark.
  *
  * <p>Without a file (memory mode and no {@code deadletter} key) the line goes to stderr. The file
  * is opened on first use and appended to; {@link #sync()} forces it, with the spool, once a second.
@@ -91,8 +92,9 @@ final class DeadLetters implements AutoCloseable {
         AlertJson.string(sb, type);
         sb.append(",\"reason\":");
         AlertJson.string(sb, reason == null ? "rejected" : reason);
-        sb.append(",\"alert\":");
-        String text = utf8(body);
+        boolean log = LogRecord.isLogRecord(body);
+        sb.append(log ? ",\"log\":" : ",\"alert\":");
+        String text = utf8(log ? java.util.Arrays.copyOfRange(body, 1, body.length) : body);
         if (text != null && isJson(text)) {
             sb.append(text.replace('\n', ' ').replace('\r', ' '));
         } else {

@@ -3,16 +3,18 @@ package dev.vigil.pipeline;
 import java.util.Objects;
 
 /**
- * One item in delivery: the bytes the spool keeps (for alerts, Falco's JSON with the uuid) and the
- * parsed alert, read from those bytes on first use when the envelope came back from the spool.
+ * One item in delivery: the bytes the spool keeps (for alerts, Falco's JSON with the uuid; for log
+ * shipping a {@link LogRecord} body) and the parsed alert or record, read from those bytes on first
+ * use when the envelope came back from the spool.
  */
 public final class Envelope {
     private final byte[] body;
-    private FalcoAlert alert;
+    /** The parsed alert or log record, once read. */
+    private Object view;
 
     private Envelope(byte[] body, FalcoAlert alert) {
         this.body = Objects.requireNonNull(body, "body");
-        this.alert = alert;
+        this.view = alert;
     }
 
     /** An envelope for an alert; the body is its JSON. */
@@ -32,12 +34,17 @@ public final class Envelope {
 
     /** The alert these bytes hold. */
     public FalcoAlert alert() throws AlertFormatException {
-        FalcoAlert a = alert;
-        if (a == null) {
-            a = FalcoAlert.parse(body);
-            alert = a;
-        }
-        return a;
+        return view instanceof FalcoAlert a ? a : (FalcoAlert) (view = FalcoAlert.parse(body));
+    }
+
+    /** Whether the body is a log record rather than an alert. */
+    public boolean isLog() {
+        return LogRecord.isLogRecord(body);
+    }
+
+    /** The log record these bytes hold. */
+    public LogRecord log() throws AlertFormatException {
+        return view instanceof LogRecord r ? r : (LogRecord) (view = LogRecord.parse(body));
     }
 
     /** The size that counts against batch and spool limits. */

@@ -24,7 +24,7 @@ final class MemoryBacklog extends Backlog {
     }
 
     @Override
-    Appended append(Envelope e) {
+    Appended append(Envelope e, boolean mayEvict) {
         lock.lock();
         try {
             if (closed) {

@@ -165,6 +165,38 @@ public final class Output implements AutoCloseable {
         return enqueue(e);
     }
 
+    /** What {@link #offerWaiting} took: the first {@code count} items, ending at backlog position {@code mark}. */
+    public record Taken(int count, long mark) {}
+
+    /**
+     * For sources that must lose nothing (log shipping): queues {@code items} in order without
+     * routing, and while the backlog is full waits for room (backpressure) up to {@code wait}
+     * instead of dropping; a spool under {@code drop_oldest} does not evict for these items either.
+     * Thread-safe, but positions are only meaningful to a caller that is the output's sole producer.
+     *
+     * @return how many leading items were taken (fewer when the wait ended or the output closed)
+     *         and the position after them, to compare with {@link #acknowledged()}
+     */
+    public Taken offerWaiting(List<Envelope> items, Duration wait) throws InterruptedException {
+        Objects.requireNonNull(items, "items");
+        if (!intakeOpen) {
+            counters.rejected.add(items.size());
+            return new Taken(0, backlog.appendedMark());
+        }
+        Taken t = backlog.appendWaiting(items, System.nanoTime() + nanos(wait));
+        counters.accepted.add(t.count());
+        return t;
+    }
+
+    /**
+     * The backlog position before which every accepted item no longer needs its source: delivered
+     * or dead-lettered by the worker, or (spool mode) forced to disk, since the spool then delivers
+     * it even after a crash. A log source moves its checkpoints up to this mark only.
+     */
+    public long acknowledged() {
+        return backlog.acknowledgedMark();
+    }
+
     private static FalcoAlert alertOf(Envelope e) {
         try {
             return e.alert();

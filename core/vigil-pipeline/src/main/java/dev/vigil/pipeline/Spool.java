@@ -122,6 +122,8 @@ final class Spool extends Backlog {
     private long readOffset;
     private long committed;
     private long records;
+    /** writeOffset as of the last successful sync: everything before it is on the device. */
+    private long durable;
 
     private Spool(Path dir, long maxBytes, long segmentBytes, FullPolicy policy, int cacheLimit,
             OutputCounters counters, Consumer<String> errors) {
@@ -194,6 +196,7 @@ final class Spool extends Backlog {
         }
         writeOffset = segments.getLast().end();
         committed = Math.min(committed, writeOffset);
+        durable = writeOffset;
         readOffset = committed;
     }
 
@@ -235,7 +238,7 @@ final class Spool extends Backlog {
     }
 
     @Override
-    Appended append(Envelope e) {
+    Appended append(Envelope e, boolean mayEvict) {
         long need = HEADER_BYTES + (long) e.size();
         lock.lock();
         try {
@@ -244,7 +247,7 @@ final class Spool extends Backlog {
             }
             boolean evicted = false;
             if (writeOffset - committed + need > maxBytes) {
-                if (policy != FullPolicy.DROP_OLDEST || need > maxBytes) {
+                if (policy != FullPolicy.DROP_OLDEST || !mayEvict || need > maxBytes) {
                     return Appended.FULL; // (a record larger than the whole spool must not empty it first)
                 }
                 while (writeOffset - committed + need > maxBytes && dropOldest()) {
@@ -424,6 +427,12 @@ final class Spool extends Backlog {
         return committed;
     }
 
+    /** A spooled record survives the process, so it is acknowledged once it is on the device. */
+    @Override
+    long acknowledgedMark() {
+        return locked(() -> Math.max(committed, durable));
+    }
+
     @Override
     long size() {
         return locked(() -> records);
@@ -438,11 +447,13 @@ final class Spool extends Backlog {
     @Override
     boolean sync() {
         List<FileChannel> channels = new ArrayList<>();
+        long mark;
         lock.lock();
         try {
             if (closed) {
                 return false;
             }
+            mark = writeOffset;
             unsynced.forEach(s -> channels.add(s.channel));
             unsynced.clear();
             if (positionUnsynced) {
@@ -461,6 +472,14 @@ final class Spool extends Backlog {
             } catch (IOException e) {
                 ok = false;
                 errors.accept("cannot sync the spool in " + dir + ": " + e);
+            }
+        }
+        if (ok) {
+            lock.lock();
+            try {
+                durable = Math.max(durable, mark);
+            } finally {
+                lock.unlock();
             }
         }
         return ok;

@@ -28,7 +28,7 @@ import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
- * Sends alerts to one Kafka topic with one producer. A batch is handed to the producer in one go
+ * Sends alerts (and log records) to one Kafka topic with one producer. A batch is handed to the producer in one go
  * and each record's acknowledgement is awaited until the configured timeout (plus a little slack
  * for the client to report its own expiry), so {@link #send} returns within about that time
  * whatever the brokers do. The client retries transient errors itself inside that time; what is
@@ -131,7 +131,7 @@ final class KafkaSink implements Sink {
                 record = mapper.record(batch.get(i));
             } catch (AlertFormatException e) {
                 status[i] = Status.REJECT;
-                reasons[i] = "not a Falco alert: " + e.getMessage();
+                reasons[i] = (batch.get(i).isLog() ? "not a valid log record: " : "not a Falco alert: ") + e.getMessage();
                 continue;
             }
             try {

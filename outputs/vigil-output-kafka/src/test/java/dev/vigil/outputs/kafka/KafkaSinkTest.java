@@ -109,6 +109,31 @@ class KafkaSinkTest {
     }
 
     @Test
+    void logRecordsArriveAsJsonDocumentsKeyedByContainer() throws Exception {
+        String topic = existingTopic(2);
+        List<Envelope> batch = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            batch.add(Envelope.ofBody(new dev.vigil.pipeline.LogRecord("2026-11-26T10:00:00Z", "line " + i, "stdout", "shop",
+                    "cart-" + (i % 2), "uid", "app", 0, "node-1", "/var/log/pods/x/app/0.log", "ab", i, false, false)
+                    .toBody()));
+        }
+        try (Sink sink = sink(broker.bootstrap(), "topic", topic)) {
+            SendResult r = sink.send(batch);
+            assertThat(r.allDelivered()).as("%s", r).isTrue();
+        }
+        List<ConsumerRecord<byte[], byte[]>> got = broker.consume(topic, batch.size());
+        assertThat(got).hasSize(batch.size());
+        for (ConsumerRecord<byte[], byte[]> c : got) {
+            String value = new String(c.value(), StandardCharsets.UTF_8);
+            assertThat(value).startsWith("{\"@timestamp\":\"2026-11-26T10:00:00Z\",\"message\":\"line ");
+            String key = new String(c.key(), StandardCharsets.UTF_8);
+            assertThat(key).isIn("shop/cart-0/app", "shop/cart-1/app");
+            int line = Integer.parseInt(value.replaceAll(".*\"message\":\"line (\\d+)\".*", "$1"));
+            assertThat(key).endsWith("cart-" + (line % 2) + "/app");
+        }
+    }
+
+    @Test
     void everyAckLevelDelivers() throws Exception {
         for (String acks : List.of("NONE", "ONE", "ALL")) {
             String topic = existingTopic(1);

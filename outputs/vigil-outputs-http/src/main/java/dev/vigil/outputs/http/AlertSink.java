@@ -3,6 +3,7 @@ package dev.vigil.outputs.http;
 import dev.vigil.pipeline.AlertFormatException;
 import dev.vigil.pipeline.Envelope;
 import dev.vigil.pipeline.FalcoAlert;
+import dev.vigil.pipeline.LogRecord;
 import dev.vigil.pipeline.SendResult;
 import dev.vigil.pipeline.SendResult.Status;
 import dev.vigil.pipeline.Sink;
@@ -12,46 +13,116 @@ import java.util.List;
 /**
  * The base of every sink here: reads the alerts out of the envelopes, rejects the ones that are not
  * valid alerts (resending cannot fix them), hands the rest to {@link #deliver} and spreads its
- * outcome back over the original batch positions.
+ * outcome back over the original batch positions. Log records go to {@link #deliverLogs}, which
+ * refuses them unless the sink ships logs.
  */
 abstract class AlertSink implements Sink {
 
     @Override
     public final SendResult send(List<Envelope> batch) throws InterruptedException {
+        int logCount = 0;
+        for (Envelope e : batch) {
+            logCount += e.isLog() ? 1 : 0;
+        }
+        if (logCount == 0) {
+            return parsed(batch, Envelope::alert, "not a valid alert: ", this::deliver);
+        }
+        if (logCount == batch.size()) {
+            return deliverLogs(batch);
+        }
         int n = batch.size();
-        List<FalcoAlert> valid = new ArrayList<>(n);
-        int[] position = new int[n];
-        String[] invalid = null;
+        List<Envelope> logs = new ArrayList<>(logCount);
+        List<Envelope> alerts = new ArrayList<>(n - logCount);
+        int[] logAt = new int[logCount];
+        int[] alertAt = new int[n - logCount];
         for (int i = 0; i < n; i++) {
-            try {
-                position[valid.size()] = i;
-                valid.add(batch.get(i).alert());
-            } catch (AlertFormatException e) {
-                if (invalid == null) {
-                    invalid = new String[n];
-                }
-                invalid[i] = "not a valid alert: " + e.getMessage();
+            Envelope e = batch.get(i);
+            if (e.isLog()) {
+                logAt[logs.size()] = i;
+                logs.add(e);
+            } else {
+                alertAt[alerts.size()] = i;
+                alerts.add(e);
             }
         }
-        if (invalid == null) {
-            return deliver(valid);
+        Status[] statuses = new Status[n];
+        String[] reasons = new String[n];
+        spread(parsed(alerts, Envelope::alert, "not a valid alert: ", this::deliver), alertAt, alerts.size(), statuses, reasons);
+        spread(deliverLogs(logs), logAt, logs.size(), statuses, reasons);
+        return SendResult.perItem(statuses, reasons);
+    }
+
+    /** Copies the outcome of item {@code j} of a part to {@code position[j]} of the whole batch. */
+    private static void spread(SendResult r, int[] position, int count, Status[] statuses, String[] reasons) {
+        for (int j = 0; j < count; j++) {
+            statuses[position[j]] = r.status(j);
+            reasons[position[j]] = r.reason(j);
+        }
+    }
+
+    /**
+     * Sends log records (never an empty list; see {@link LogRecord}) and says what happened. This
+     * default refuses them: the output type has no form for log lines.
+     */
+    SendResult deliverLogs(List<Envelope> logs) throws InterruptedException {
+        return SendResult.reject("this output type does not ship log records");
+    }
+
+    /** Reads one envelope into what a sender needs. */
+    interface Reader<T> {
+        T read(Envelope e) throws AlertFormatException;
+    }
+
+    /** Sends what was read (never an empty list). */
+    interface Sender<T> {
+        SendResult send(List<T> items) throws InterruptedException;
+    }
+
+    /**
+     * Reads every envelope, rejects the ones that cannot be read (resending cannot fix them, the
+     * reason starts with {@code why}), hands the rest to {@code sender} and spreads its outcome
+     * back over the batch positions.
+     */
+    static <T> SendResult parsed(List<Envelope> batch, Reader<T> reader, String why, Sender<T> sender)
+            throws InterruptedException {
+        int n = batch.size();
+        List<T> good = new ArrayList<>(n);
+        int[] position = new int[n];
+        String[] bad = null;
+        for (int i = 0; i < n; i++) {
+            try {
+                position[good.size()] = i;
+                good.add(reader.read(batch.get(i)));
+            } catch (AlertFormatException e) {
+                if (bad == null) {
+                    bad = new String[n];
+                }
+                bad[i] = why + e.getMessage();
+            }
+        }
+        if (bad == null) {
+            return sender.send(good);
         }
         Status[] statuses = new Status[n];
         String[] reasons = new String[n];
         for (int i = 0; i < n; i++) {
-            if (invalid[i] != null) {
+            if (bad[i] != null) {
                 statuses[i] = Status.REJECT;
-                reasons[i] = invalid[i];
+                reasons[i] = bad[i];
             }
         }
-        if (!valid.isEmpty()) {
-            SendResult r = deliver(valid);
-            for (int j = 0; j < valid.size(); j++) {
-                statuses[position[j]] = r.status(j);
-                reasons[position[j]] = r.reason(j);
-            }
+        if (!good.isEmpty()) {
+            spread(sender.send(good), position, good.size(), statuses, reasons);
         }
         return SendResult.perItem(statuses, reasons);
+    }
+
+    /** A parsed log record and the body it came from (the document starts at byte 1). */
+    record LogItem(LogRecord record, byte[] body) {}
+
+    /** For sinks that need the fields of log records: parses them first (see {@link #parsed}). */
+    static SendResult records(List<Envelope> logs, Sender<LogItem> sender) throws InterruptedException {
+        return parsed(logs, e -> new LogItem(e.log(), e.body()), "not a valid log record: ", sender);
     }
 
     /** Sends valid alerts (never an empty list) and says what happened, for the batch or per alert. */

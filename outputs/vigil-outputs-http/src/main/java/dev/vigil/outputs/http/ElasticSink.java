@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.vigil.pipeline.Batching;
 import dev.vigil.pipeline.ConfigException;
+import dev.vigil.pipeline.Envelope;
+import dev.vigil.pipeline.LogRecord;
 import dev.vigil.pipeline.FalcoAlert;
 import dev.vigil.pipeline.OutputSettings;
 import dev.vigil.pipeline.SendResult;
@@ -33,6 +35,11 @@ import java.util.Set;
  * <p>The index is {@code index-YYYY.MM.DD}, {@code -YYYY.MM}, {@code -YYYY} or just {@code index}
  * ({@code suffix} daily, monthly, annually, none) from the alert time in UTC; with
  * {@code datastream} it is the data stream {@code index} and the suffix is not used.
+ *
+ * <p>A log record is indexed as its document as it is ({@code @timestamp}, {@code message},
+ * {@code stream}, {@code kubernetes.*}, {@code host}, {@code log.*}) with the id
+ * {@code <fingerprint>-<offset>}, so a line read again after a restart is stored once; its index
+ * date comes from the line's original timestamp.
  */
 final class ElasticSink extends AlertSink {
     static final Set<String> KEYS = BaseFactory.http("hostport", "index", "suffix", "datastream", "username", "password", "apikey",
@@ -100,7 +107,32 @@ final class ElasticSink extends AlertSink {
 
     /** The index (or data stream) an alert goes to. */
     String indexFor(FalcoAlert a) {
-        return suffix == null ? index : index + "-" + suffix.format(Instant.ofEpochSecond(0, a.timeNanos()));
+        return indexAt(a.timeNanos());
+    }
+
+    private String indexAt(long nanos) {
+        return suffix == null ? index : index + "-" + suffix.format(Instant.ofEpochSecond(0, nanos));
+    }
+
+    /** The {@code _bulk} body for log records: their documents as they are. */
+    byte[] logBody(List<LogItem> logs) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(logs.size() * 512);
+        long now = System.currentTimeMillis() * 1_000_000L;
+        for (LogItem item : logs) {
+            LogRecord r = item.record();
+            Json.write(out, g -> {
+                g.writeStartObject();
+                g.writeObjectFieldStart("create");
+                g.writeStringField("_index", indexAt(r.timeNanos(now)));
+                g.writeStringField("_id", r.id());
+                g.writeEndObject();
+                g.writeEndObject();
+            });
+            out.write('\n');
+            out.write(item.body(), 1, item.body().length - 1);
+            out.write('\n');
+        }
+        return out.toByteArray();
     }
 
     byte[] body(List<FalcoAlert> alerts) {
@@ -129,10 +161,19 @@ final class ElasticSink extends AlertSink {
     }
 
     @Override
+    SendResult deliverLogs(List<Envelope> logs) throws InterruptedException {
+        return records(logs, items -> bulk(logBody(items), items.size()));
+    }
+
+    @Override
     SendResult deliver(List<FalcoAlert> alerts) throws InterruptedException {
-        return http.send("POST", url, "application/x-ndjson", body(alerts), auth, gzip, r -> {
+        return bulk(body(alerts), alerts.size());
+    }
+
+    private SendResult bulk(byte[] body, int n) throws InterruptedException {
+        return http.send("POST", url, "application/x-ndjson", body, auth, gzip, r -> {
             SendResult whole = HttpTransport.classify(r);
-            return whole.allDelivered() ? items(r.body(), alerts.size()) : whole;
+            return whole.allDelivered() ? items(r.body(), n) : whole;
         });
     }
 

@@ -2,6 +2,7 @@ package dev.vigil.outputs.http;
 
 import dev.vigil.pipeline.Batching;
 import dev.vigil.pipeline.ConfigException;
+import dev.vigil.pipeline.Envelope;
 import dev.vigil.pipeline.OutputSettings;
 import dev.vigil.pipeline.FalcoAlert;
 import dev.vigil.pipeline.SendResult;
@@ -15,9 +16,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
- * Appends one JSON line per alert. Before a line would take the file past {@code maxSize}, the
+ * Appends one JSON line per alert or log record (the record's document as it is). Before a line would take the file past {@code maxSize}, the
  * file is rotated: {@code path.N-1} → {@code path.N} … {@code path} → {@code path.1}, dropping
  * what was {@code path.maxFiles} (with {@code maxFiles} 0 the file simply starts over). A failed
  * write is retried, so after an error some lines of the batch may be written twice.
@@ -51,17 +53,32 @@ final class FileSink extends AlertSink {
 
     @Override
     SendResult deliver(List<FalcoAlert> alerts) {
+        return writeAll(alerts.size(), i -> (alerts.get(i).toJson() + "\n").getBytes(StandardCharsets.UTF_8), 0);
+    }
+
+    @Override
+    SendResult deliverLogs(List<Envelope> logs) {
+        return writeAll(logs.size(), i -> logs.get(i).body(), 1);
+    }
+
+    /** Writes {@code count} lines: the bytes of each from {@code skip} on, and a newline unless they end with one. */
+    private SendResult writeAll(int count, IntFunction<byte[]> line, int skip) {
         try {
-            for (FalcoAlert a : alerts) {
-                byte[] line = (a.toJson() + "\n").getBytes(StandardCharsets.UTF_8);
+            for (int i = 0; i < count; i++) {
+                byte[] b = line.apply(i);
+                boolean nl = b.length > skip && b[b.length - 1] == '\n';
+                int n = b.length - skip + (nl ? 0 : 1);
                 if (out == null) {
                     open();
                 }
-                if (size > 0 && size + line.length > maxSize) {
+                if (size > 0 && size + n > maxSize) {
                     rotate();
                 }
-                out.write(line);
-                size += line.length;
+                out.write(b, skip, b.length - skip);
+                if (!nl) {
+                    out.write('\n');
+                }
+                size += n;
             }
             out.flush();
             return SendResult.ok();

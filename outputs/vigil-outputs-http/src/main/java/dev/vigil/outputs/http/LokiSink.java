@@ -2,6 +2,8 @@ package dev.vigil.outputs.http;
 
 import dev.vigil.pipeline.Batching;
 import dev.vigil.pipeline.ConfigException;
+import dev.vigil.pipeline.Envelope;
+import dev.vigil.pipeline.LogRecord;
 import dev.vigil.pipeline.FalcoAlert;
 import dev.vigil.pipeline.OutputSettings;
 import dev.vigil.pipeline.SendResult;
@@ -20,7 +22,7 @@ import java.util.Set;
  * streams stay few: {@code source}, {@code priority}, {@code rule}, {@code hostname}, the
  * Kubernetes namespace and pod when the alert has them, and the output fields named in
  * {@code extralabels} (dots and other characters Loki refuses become '_'). The line is the output
- * text or, with {@code format=json}, the alert JSON.
+ * text or, with {@code format=json}, the alert JSON. Log records: see {@link #logBody}.
  */
 final class LokiSink extends AlertSink {
     private final HttpTransport http;
@@ -90,15 +92,51 @@ final class LokiSink extends AlertSink {
         }
     }
 
+    /** One line for Loki: its labels, time and text. */
+    private record Entry(Map<String, String> labels, long nanos, String line) {}
+
     byte[] body(List<FalcoAlert> alerts) {
-        Map<Map<String, String>, List<FalcoAlert>> streams = new LinkedHashMap<>();
+        List<Entry> entries = new ArrayList<>(alerts.size());
         for (FalcoAlert a : alerts) {
-            streams.computeIfAbsent(labels(a), k -> new ArrayList<>()).add(a);
+            entries.add(new Entry(labels(a), a.timeNanos(), json ? a.toJson() : Look.summary(a)));
+        }
+        return push(entries);
+    }
+
+    /**
+     * Log records: the line is the message; the labels are {@code namespace}, {@code pod},
+     * {@code container}, {@code stream} and {@code host} for container logs, {@code host} and
+     * {@code filename} for node logs (the pod uid and restart count would only multiply streams).
+     */
+    byte[] logBody(List<LogItem> logs) {
+        long now = System.currentTimeMillis() * 1_000_000L;
+        List<Entry> entries = new ArrayList<>(logs.size());
+        for (LogItem item : logs) {
+            LogRecord r = item.record();
+            Map<String, String> l = new LinkedHashMap<>();
+            if (r.pod() != null) {
+                put(l, "namespace", r.namespace());
+                put(l, "pod", r.pod());
+                put(l, "container", r.container());
+                put(l, "stream", r.stream());
+            } else {
+                put(l, "filename", r.file());
+            }
+            put(l, "host", r.host());
+            entries.add(new Entry(l, r.timeNanos(now), r.message()));
+        }
+        return push(entries);
+    }
+
+    private static byte[] push(List<Entry> entries) {
+        Map<Map<String, String>, List<Entry>> streams = new LinkedHashMap<>();
+        for (Entry e : entries) {
+            streams.computeIfAbsent(e.labels(), k -> new ArrayList<>()).add(e);
         }
         return Json.bytes(g -> {
             g.writeStartObject();
             g.writeArrayFieldStart("streams");
-            for (Map.Entry<Map<String, String>, List<FalcoAlert>> s : streams.entrySet()) {
+            for (Map.Entry<Map<String, String>, List<Entry>> s : streams.entrySet()) {
                 g.writeStartObject();
                 g.writeObjectFieldStart("stream");
                 for (Map.Entry<String, String> l : s.getKey().entrySet()) {
@@ -106,12 +144,12 @@ final class LokiSink extends AlertSink {
                 }
                 g.writeEndObject();
                 g.writeArrayFieldStart("values");
-                List<FalcoAlert> entries = new ArrayList<>(s.getValue());
-                entries.sort(Comparator.comparingLong(FalcoAlert::timeNanos));
-                for (FalcoAlert a : entries) {
+                List<Entry> sorted = new ArrayList<>(s.getValue());
+                sorted.sort(Comparator.comparingLong(Entry::nanos));
+                for (Entry e : sorted) {
                     g.writeStartArray();
-                    g.writeString(Long.toString(a.timeNanos()));
-                    g.writeString(json ? a.toJson() : Look.summary(a));
+                    g.writeString(Long.toString(e.nanos()));
+                    g.writeString(e.line());
                     g.writeEndArray();
                 }
                 g.writeEndArray();
@@ -120,6 +158,11 @@ final class LokiSink extends AlertSink {
             g.writeEndArray();
             g.writeEndObject();
         });
+    }
+
+    @Override
+    SendResult deliverLogs(List<Envelope> logs) throws InterruptedException {
+        return records(logs, items -> http.send("POST", url, "application/json", logBody(items), headers, false));
     }
 
     @Override

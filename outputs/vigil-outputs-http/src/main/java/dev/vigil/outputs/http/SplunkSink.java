@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.vigil.pipeline.Batching;
 import dev.vigil.pipeline.ConfigException;
+import dev.vigil.pipeline.Envelope;
+import dev.vigil.pipeline.LogRecord;
 import dev.vigil.pipeline.FalcoAlert;
 import dev.vigil.pipeline.OutputSettings;
 import dev.vigil.pipeline.SendResult;
@@ -86,9 +88,62 @@ final class SplunkSink extends AlertSink {
         return out.toByteArray();
     }
 
+    /**
+     * Log records: {@code event} is the message, {@code time} the line's own time, {@code host}
+     * the node (unless configured), {@code source} the log file, and the Kubernetes names and the
+     * stream go to {@code fields} (indexed fields).
+     */
+    byte[] logBody(List<LogItem> logs) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(logs.size() * 512);
+        long now = System.currentTimeMillis() * 1_000_000L;
+        for (LogItem item : logs) {
+            LogRecord r = item.record();
+            String h = host != null ? host : r.host();
+            Json.write(out, g -> {
+                g.writeStartObject();
+                g.writeNumberField("time", BigDecimal.valueOf(Math.floorDiv(r.timeNanos(now), 1_000_000L), 3));
+                if (h != null && !h.isEmpty()) {
+                    g.writeStringField("host", h);
+                }
+                g.writeStringField("source", source != null ? source : r.file());
+                g.writeStringField("sourcetype", sourcetype);
+                if (index != null) {
+                    g.writeStringField("index", index);
+                }
+                g.writeStringField("event", r.message());
+                g.writeObjectFieldStart("fields");
+                if (r.pod() != null) {
+                    g.writeStringField("namespace", r.namespace());
+                    g.writeStringField("pod", r.pod());
+                    g.writeStringField("pod_uid", r.podUid());
+                    g.writeStringField("container", r.container());
+                    g.writeNumberField("restart", r.restart());
+                }
+                if (r.stream() != null) {
+                    g.writeStringField("stream", r.stream());
+                }
+                if (r.malformed()) {
+                    g.writeStringField("malformed", "true");
+                }
+                g.writeEndObject();
+                g.writeEndObject();
+            });
+        }
+        return out.toByteArray();
+    }
+
     @Override
     SendResult deliver(List<FalcoAlert> alerts) throws InterruptedException {
-        return http.send("POST", url, "application/json", body(alerts), auth, false, r -> classify(r, alerts.size()));
+        return post(body(alerts), alerts.size());
+    }
+
+    @Override
+    SendResult deliverLogs(List<Envelope> logs) throws InterruptedException {
+        return records(logs, items -> post(logBody(items), items.size()));
+    }
+
+    private SendResult post(byte[] body, int n) throws InterruptedException {
+        return http.send("POST", url, "application/json", body, auth, false, r -> classify(r, n));
     }
 
     /** Combines the HTTP status and HEC's own code. */

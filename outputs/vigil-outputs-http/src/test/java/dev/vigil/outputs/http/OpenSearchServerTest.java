@@ -102,4 +102,25 @@ class OpenSearchServerTest {
             assertThat(r.reason(1)).startsWith("item status 400: ").contains("parsing_exception", "proc.pid");
         }
     }
+
+    @Test
+    void logRecordsAreSearchableByPodAndAResentBatchAddsNoCopies() throws Exception {
+        server.call("PUT", "/_index_template/logs", """
+                {"index_patterns":["logs-*"],"template":{"settings":{"number_of_shards":1,"number_of_replicas":0}}}""");
+        var batch = LogRecordSinksTest.envelopes(LogRecordSinksTest.container(0, "GET /cart 200"),
+                LogRecordSinksTest.container(1, "timeout talking to db"), LogRecordSinksTest.node());
+        try (Sink sink = sink("index", "logs")) {
+            SendResult r = sink.send(batch);
+            assertThat(r.allDelivered()).as("%s", r).isTrue();
+            SendResult again = sink.send(batch);
+            assertThat(again.allDelivered()).as("%s", again).isTrue();
+        }
+        server.call("POST", "/logs-2026.11.26/_refresh", null);
+        assertThat(count("logs-2026.11.26", "{\"query\":{\"match_all\":{}}}")).isEqualTo(3);
+        assertThat(count("logs-2026.11.26", "{\"query\":{\"term\":{\"kubernetes.pod.keyword\":\"cart-7d9f\"}}}"))
+                .isEqualTo(2);
+        assertThat(count("logs-2026.11.26", "{\"query\":{\"match\":{\"message\":\"timeout\"}}}")).isEqualTo(1);
+        Map<?, ?> doc = (Map<?, ?>) JsonTree.parse(server.call("GET", "/logs-2026.11.26/_doc/c0ffee-100", null));
+        assertThat(((Map<?, ?>) doc.get("_source")).get("stream")).isEqualTo("stderr");
+    }
 }
