@@ -1,0 +1,134 @@
+package dev.vigil.app;
+
+import dev.vigil.logs.LogShipper;
+import dev.vigil.pipeline.ConfigException;
+import dev.vigil.rules.output.AlertFormatter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code vigil logs}: ships container and node logs into the outputs with end-to-end acknowledgement. */
+@Command(name = "logs", mixinStandardHelpOptions = true,
+        description = "Ship container logs (kubelet's /var/log/pods layout, CRI or docker json-file format) and node logs "
+                + "(globs) to the outputs (file, stdout, opensearch/elasticsearch, splunk, loki, kafka), one JSON record per "
+                + "line with namespace, pod, uid, container, restart, stream, node and original time. Checkpoints advance "
+                + "only when every output acknowledged; a full output buffer pauses reading. Stops on SIGTERM/SIGINT after "
+                + "delivering within --shutdown-timeout and saving the checkpoints. See docs/log-shipping.md.")
+final class LogsCommand implements Callable<Integer> {
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+    @Mixin
+    OutputFlags outputOptions;
+
+    @Option(names = "--pods-dir", paramLabel = "DIR", description = "Kubelet's pod log directory, e.g. /var/log/pods.")
+    Path podsDir;
+    @Option(names = "--node-logs", paramLabel = "GLOB", description = "Node log files, e.g. '/var/log/*.log' (wildcards in the file name; repeatable).")
+    List<String> nodeLogs = new ArrayList<>();
+    @Option(names = "--checkpoints", paramLabel = "DIR", required = true, description = "Directory of the read positions (checkpoints.json).")
+    Path checkpoints;
+    @Option(names = "--node-name", paramLabel = "NAME", description = "The node name in every record (default: $NODE_NAME, else the host name).")
+    String nodeName;
+    @Option(names = "--multiline-start", paramLabel = "REGEX", description = "Lines matching this start a record; other lines join the one before (stack traces).")
+    String multilineStart;
+    @Option(names = "--scan-interval", paramLabel = "DURATION", defaultValue = "1s", description = "How often to look for new and rotated files. Default: ${DEFAULT-VALUE}.")
+    String scanInterval;
+    @Option(names = "--metrics-file", paramLabel = "FILE", description = "Write Prometheus text metrics to FILE every 5 s and at exit (textfile collector).")
+    Path metricsFile;
+    @Option(names = "--duration", paramLabel = "DURATION", hidden = true, description = "Stop after this long (tests).")
+    String duration;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        if (podsDir == null && nodeLogs.isEmpty()) {
+            err.println("vigil: logs: give --pods-dir DIR and/or --node-logs GLOB");
+            return 2;
+        }
+        Pattern multiline;
+        Duration scan;
+        try {
+            multiline = multilineStart == null ? null : Pattern.compile(multilineStart);
+            scan = Durations.parse(scanInterval);
+        } catch (IllegalArgumentException e) { // a bad pattern (PatternSyntaxException) or duration
+            err.println("vigil: logs: " + e.getMessage());
+            return 2;
+        }
+        Forwarder outputs;
+        VigilConfig cfg;
+        try {
+            cfg = outputOptions.loadConfig();
+            outputs = outputOptions.start(cfg);
+            if (outputs == null) {
+                err.println("vigil: no outputs: give --output TYPE:KEY=VALUE,... (e.g. --output file:path=OUT.jsonl)");
+                return 2;
+            }
+        } catch (ConfigException e) {
+            err.println("vigil: " + e.getMessage());
+            return 2;
+        }
+        String node = nodeName != null ? nodeName
+                : System.getenv("NODE_NAME") != null ? System.getenv("NODE_NAME") : AlertFormatter.defaultHostname();
+        LogShipper.Settings base = LogShipper.Settings.defaults(podsDir, nodeLogs, checkpoints, node);
+        LogShipper.Settings settings = new LogShipper.Settings(podsDir, nodeLogs, checkpoints, node, multiline, scan,
+                base.checkpointInterval(), base.multilineTimeout(), base.bufferBytes());
+        LogShipper shipper;
+        try {
+            shipper = new LogShipper(settings, outputs.outputs());
+        } catch (IOException e) {
+            outputs.close();
+            err.println("vigil: logs: checkpoints in " + checkpoints + ": " + e.getMessage());
+            return 2;
+        }
+        ForwardCommand.onTermination(err, shipper::stop);
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
+                .name("vigil-logs-timer").unstarted(r));
+        if (duration != null) {
+            timer.schedule(shipper::stop, Durations.parse(duration).toMillis(), TimeUnit.MILLISECONDS);
+        }
+        if (metricsFile != null) {
+            timer.scheduleAtFixedRate(() -> writeMetrics(shipper, outputs), 5, 5, TimeUnit.SECONDS);
+        }
+        err.println("vigil: shipping logs from " + (podsDir != null ? podsDir : "") + (nodeLogs.isEmpty() ? "" : " " + nodeLogs)
+                + " to " + OutputFlags.describe(outputs) + ", checkpoints in " + checkpoints);
+        err.flush();
+        try {
+            shipper.run(outputOptions.shutdownDeadline());
+        } finally {
+            timer.shutdownNow();
+            outputs.close();
+            if (metricsFile != null) {
+                writeMetrics(shipper, outputs);
+            }
+            err.println("vigil: logs stopped: " + shipper.metrics().linesRead() + " lines, " + shipper.metrics().records()
+                    + " records read; outputs: " + ForwardMetrics.summary(null, outputs));
+            err.flush();
+        }
+        return 0;
+    }
+
+    private void writeMetrics(LogShipper shipper, Forwarder outputs) {
+        try {
+            Path tmp = metricsFile.resolveSibling(metricsFile.getFileName() + ".tmp");
+            Files.writeString(tmp, shipper.metrics().render(outputs.outputs()), StandardCharsets.UTF_8);
+            Files.move(tmp, metricsFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            System.err.println("vigil: logs: cannot write " + metricsFile + ": " + e.getMessage());
+        }
+    }
+}

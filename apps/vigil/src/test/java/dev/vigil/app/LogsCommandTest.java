@@ -1,0 +1,166 @@
+package dev.vigil.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code vigil logs} end to end: in process with the file output, and as a child JVM killed with SIGKILL. */
+class LogsCommandTest {
+    private static final Pattern LINE = Pattern.compile("\"message\":\"line (\\d+)\"");
+
+    @TempDir
+    Path tmp;
+
+    static String cri(String msg) {
+        return "2026-11-26T10:00:00.000000001Z stdout F " + msg + "\n";
+    }
+
+    private Path containerLog() throws Exception {
+        return Files.createDirectories(tmp.resolve("pods/shop_cart-7d9f_0d3c-uid/app")).resolve("0.log");
+    }
+
+    @Test
+    void shipsContainerAndNodeLogsToAFileWithAMalformedLineFlagged() throws Exception {
+        Files.writeString(containerLog(), cri("hello") + "garbage line\n");
+        Path node = Files.createDirectories(tmp.resolve("node"));
+        Files.writeString(node.resolve("kubelet.log"), "kubelet up\n");
+        Path out = tmp.resolve("OUT.jsonl");
+        CliTest.Result r = CliTest.run("logs", "--pods-dir", tmp.resolve("pods").toString(), "--node-logs", node + "/*.log",
+                "--checkpoints", tmp.resolve("cp").toString(), "--node-name", "node-7", "--no-spool",
+                "--output", "file:path=" + out, "--duration", "2s", "--scan-interval", "100ms",
+                "--metrics-file", tmp.resolve("metrics.prom").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        List<String> lines = Files.readAllLines(out);
+        assertThat(lines).hasSize(3);
+        assertThat(lines).anySatisfy(l -> assertThat(l).contains("\"message\":\"hello\"", "\"namespace\":\"shop\"",
+                "\"pod\":\"cart-7d9f\"", "\"container\":\"app\"", "\"restart\":0", "\"host\":\"node-7\"",
+                "\"@timestamp\":\"2026-11-26T10:00:00.000000001Z\""));
+        assertThat(lines).anySatisfy(l -> assertThat(l).contains("\"message\":\"garbage line\"", "\"malformed\":true"));
+        assertThat(lines).anySatisfy(l -> assertThat(l).contains("\"message\":\"kubelet up\"").doesNotContain("kubernetes"));
+        assertThat(Files.readString(tmp.resolve("metrics.prom"))).contains("vigil_logs_malformed_total 1",
+                "vigil_output_delivered_total");
+        assertThat(tmp.resolve("cp/checkpoints.json")).exists();
+    }
+
+    private Process child(Path out) throws Exception {
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+                "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), "dev.vigil.app.Main", "logs",
+                "--pods-dir", tmp.resolve("pods").toString(), "--checkpoints", tmp.resolve("cp").toString(), "--no-spool",
+                "--scan-interval", "100ms", "--output", "file:path=" + out + ",batch.size=50");
+        return new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(tmp.resolve("child.err").toFile()).start();
+    }
+
+    private static Map<Integer, Integer> delivered(Path out) throws Exception {
+        Map<Integer, Integer> seen = new HashMap<>();
+        if (Files.exists(out)) {
+            for (String l : Files.readAllLines(out, StandardCharsets.UTF_8)) {
+                Matcher m = LINE.matcher(l);
+                if (m.find()) {
+                    seen.merge(Integer.parseInt(m.group(1)), 1, Integer::sum);
+                }
+            }
+        }
+        return seen;
+    }
+
+    static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime() < end).as("timed out waiting for " + what).isTrue();
+            new CountDownLatch(1).await(20, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** The offset in the checkpoint file (0 when there is none yet). */
+    private long checkpointed() {
+        try {
+            Matcher m = Pattern.compile("\"offset\":(\\d+)").matcher(Files.readString(tmp.resolve("cp/checkpoints.json")));
+            return m.find() ? Long.parseLong(m.group(1)) : 0;
+        } catch (java.io.IOException e) {
+            return 0;
+        }
+    }
+
+    private static boolean has(Path out, int n) {
+        try {
+            return delivered(out).size() >= n;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    @Test
+    void afterKillNineAndARestartEveryNumberedLineArrives() throws Exception {
+        Path log = containerLog();
+        Path out = tmp.resolve("OUT.jsonl");
+        int total = 20_000;
+        Process first = child(out);
+        StringBuilder sb = new StringBuilder();
+        int written = 0;
+        try {
+            // keep writing while the shipper runs, and kill it in the middle of the stream
+            while (written < total / 2) {
+                sb.setLength(0);
+                for (int i = 0; i < 500; i++, written++) {
+                    sb.append(cri("line " + written));
+                }
+                Files.writeString(log, sb, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            }
+            await("some lines shipped and checkpointed", () -> has(out, 1000) && checkpointed() > 0);
+        } finally {
+            first.destroyForcibly(); // SIGKILL
+            first.waitFor(20, TimeUnit.SECONDS);
+        }
+        int before = delivered(out).size();
+        assertThat(before).isLessThanOrEqualTo(total / 2);
+        long offset = checkpointed();
+        byte[] content = Files.readAllBytes(log);
+        int acknowledged = 0;
+        for (int i = 0; i < offset; i++) {
+            acknowledged += content[i] == '\n' ? 1 : 0;
+        }
+        while (written < total) {
+            sb.setLength(0);
+            for (int i = 0; i < 500; i++, written++) {
+                sb.append(cri("line " + written));
+            }
+            Files.writeString(log, sb, StandardOpenOption.APPEND);
+        }
+        Process second = child(out);
+        try {
+            await("every line", () -> has(out, total));
+        } finally {
+            second.destroy(); // SIGTERM: flush and save
+            assertThat(second.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+        Map<Integer, Integer> seen = delivered(out);
+        List<Integer> missing = new ArrayList<>();
+        for (int i = 0; i < total; i++) {
+            if (!seen.containsKey(i)) {
+                missing.add(i);
+            }
+        }
+        assertThat(missing).isEmpty();
+        long duplicates = seen.values().stream().filter(c -> c > 1).count();
+        // only lines delivered after the last checkpoint saved before the kill can come twice
+        assertThat(duplicates).isLessThanOrEqualTo(before - acknowledged);
+        assertThat(acknowledged).isPositive();
+        assertThat(second.exitValue()).isZero();
+    }
+}
