@@ -108,12 +108,10 @@ final class AuditWebhook extends HttpEndpoint {
     @Override
     void handle(HttpExchange ex) throws IOException {
         try (ex) {
-            String path = ex.getRequestURI().getPath();
-            if (path.equals("/healthz")) {
-                HttpIo.drain(ex.getRequestBody());
-                HttpIo.send(ex, 200, "ok\n");
+            if (HttpIo.healthz(ex)) {
                 return;
             }
+            String path = ex.getRequestURI().getPath();
             if (!path.equals(config.path())) {
                 reject(ex, new Reject(404, "404 unknown path", "not found: audit events are POSTed to " + config.path()));
                 return;

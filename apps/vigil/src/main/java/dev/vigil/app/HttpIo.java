@@ -80,6 +80,16 @@ final class HttpIo {
         }
     }
 
+    /** Answers GET /healthz with "ok" and returns true; false (nothing sent) for any other path. */
+    static boolean healthz(HttpExchange ex) throws IOException {
+        if (!ex.getRequestURI().getPath().equals("/healthz")) {
+            return false;
+        }
+        drain(ex.getRequestBody());
+        send(ex, 200, "ok\n");
+        return true;
+    }
+
     /** Sends a text answer (plain text unless a Content-Type was set). */
     static void send(HttpExchange ex, int status, String text) throws IOException {
         byte[] b = text.getBytes(StandardCharsets.UTF_8);

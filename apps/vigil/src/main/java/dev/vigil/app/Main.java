@@ -35,8 +35,8 @@ import picocli.CommandLine.Spec;
 /** The {@code vigil} command line. Exit codes: 0 success, 1 findings or failures, 2 usage errors. */
 @Command(name = "vigil", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Runtime security for Kubernetes: Falco-compatible rules over system calls and audit events.",
-        subcommands = {Main.Run.class, ForwardCommand.class, LogsCommand.class, Main.Capture.class, Main.Replay.class, Main.Rules.class, Main.Fields.class,
-                AuditCommands.Audit.class})
+        subcommands = {Main.Run.class, ForwardCommand.class, LogsCommand.class, Main.Capture.class, Main.Replay.class, Main.Rules.class,
+                Main.Fields.class, AuditCommands.Audit.class, AdmissionCommands.Admission.class, ScanCommand.class})
 public final class Main implements Runnable {
     @Spec
     CommandLine.Model.CommandSpec spec;
