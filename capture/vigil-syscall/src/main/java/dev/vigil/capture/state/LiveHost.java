@@ -194,7 +194,15 @@ final class LiveHost implements Host {
         if (!scope.isEmpty() && !(Files.isDirectory(etc, LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(etc))) {
             return null;
         }
-        return new UserFiles(read(etc.resolve("passwd")), read(etc.resolve("group")));
+        if (scope.isEmpty()) {
+            return new UserFiles(read(etc.resolve("passwd")), read(etc.resolve("group")));
+        }
+        // a container's files through one of its processes, which may exit meanwhile: unreadable means unknown
+        String passwd = ProcFs.readString(etc.resolve("passwd"), 8 * 1024 * 1024);
+        if (passwd == null) {
+            return null;
+        }
+        return new UserFiles(passwd, read(etc.resolve("group")));
     }
 
     private static String read(Path p) {

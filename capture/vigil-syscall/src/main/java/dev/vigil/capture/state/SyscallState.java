@@ -79,6 +79,8 @@ public final class SyscallState implements AutoCloseable {
     private final Map<String, CgroupContainers.Match> cgroupCache = lru(1024);
     private final Map<Long, Long> pidnsInitStart = lru(4096);
     private final Map<ContainerInfo, UserDb> containerUsers = lru(256);
+    /** The users of a container whose files could not be read: no names. */
+    private static final UserDb UNKNOWN_USERS = UserDb.of(new Host.UserFiles("", ""));
     private long bootEpochNanos;
     private String hostname;
     private String servicesText;
@@ -1539,7 +1541,23 @@ public final class SyscallState implements AutoCloseable {
         UserDb db = containerUsers.get(p.container);
         if (db == null) {
             Host.UserFiles files = host.users(p.container.fullId(), p.pid);
-            db = files != null ? UserDb.of(files) : hostUsers;
+            if (files == null) {
+                // this process is gone: read the container's files through another of its processes
+                for (int pid : procs.keys()) {
+                    ProcessInfo other = procs.get(pid);
+                    if (other != null && other != p && other.container.equals(p.container)) {
+                        files = host.users(p.container.fullId(), pid);
+                        if (files != null) {
+                            break;
+                        }
+                    }
+                }
+            }
+            if (files == null) {
+                // unknown for now (names read as absent); asked again at the next lookup, never cached
+                return UNKNOWN_USERS;
+            }
+            db = UserDb.of(files);
             containerUsers.put(p.container, db);
         }
         return db;
