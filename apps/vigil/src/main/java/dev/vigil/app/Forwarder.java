@@ -113,8 +113,63 @@ final class Forwarder implements AutoCloseable {
     /** Offers one alert to every output (the uuid is replaced, custom fields and tags added). */
     Result accept(FalcoAlert alert) {
         received.increment();
-        FalcoAlert a = enrich(alert);
-        Envelope e = Envelope.of(a);
+        return offer(Envelope.of(enrich(alert)));
+    }
+
+    /**
+     * Offers an alert received over HTTP: when its JSON is canonical and no custom fields or tags
+     * apply, the received bytes are passed on with {@code "uuid":"…"} spliced in after the opening
+     * brace instead of writing the alert again; otherwise as {@link #accept(FalcoAlert)}.
+     */
+    Result accept(FalcoAlert.Received r) {
+        if (!r.canonical() || !customFields.isEmpty() || !customTags.isEmpty()) {
+            return accept(r.alert());
+        }
+        String uuid = UUID.randomUUID().toString();
+        byte[] json = withUuid(r.json(), uuid);
+        if (json == null) {
+            return accept(r.alert());
+        }
+        received.increment();
+        return offer(Envelope.of(r.alert().withUuid(uuid), json));
+    }
+
+    /**
+     * {@code json} (one object) with {@code "uuid":"…",} inserted after its opening brace and the
+     * whitespace around the object left out; null when it is not an object.
+     */
+    static byte[] withUuid(byte[] json, String uuid) {
+        int open = 0;
+        while (open < json.length && json[open] != '{') {
+            open++;
+        }
+        int close = json.length - 1;
+        while (close > open && json[close] != '}') {
+            close--;
+        }
+        if (open >= close || uuid.length() != 36) {
+            return null;
+        }
+        byte[] out = new byte[close + 1 - open + UUID_MEMBER_BYTES];
+        out[0] = '{';
+        int at = put(out, 1, "\"uuid\":\"");
+        at = put(out, at, uuid);
+        at = put(out, at, "\",");
+        System.arraycopy(json, open + 1, out, at, close - open);
+        return out;
+    }
+
+    /** {@code "uuid":"<36 characters>",} */
+    private static final int UUID_MEMBER_BYTES = 8 + 36 + 2;
+
+    private static int put(byte[] b, int at, String ascii) {
+        for (int i = 0; i < ascii.length(); i++) {
+            b[at++] = (byte) ascii.charAt(i);
+        }
+        return at;
+    }
+
+    private Result offer(Envelope e) {
         int accepted = 0;
         int rejected = 0;
         int dropped = 0;

@@ -22,6 +22,14 @@ public final class Envelope {
         return new Envelope(alert.toJsonBytes(), alert);
     }
 
+    /**
+     * An envelope for an alert whose JSON the caller already holds (the received bytes with the
+     * uuid added); {@code json} must be what {@link FalcoAlert#parse} reads as {@code alert}.
+     */
+    public static Envelope of(FalcoAlert alert, byte[] json) {
+        return new Envelope(json, Objects.requireNonNull(alert, "alert"));
+    }
+
     /** An envelope from stored bytes (the spool); the alert is parsed when first asked for. */
     public static Envelope ofBody(byte[] body) {
         return new Envelope(body, null);

@@ -56,7 +56,63 @@ public record FalcoAlert(
         Objects.requireNonNull(source, "source");
         tags = List.copyOf(tags);
         output = output == null ? "" : output;
-        outputFields = Collections.unmodifiableMap(new LinkedHashMap<>(outputFields));
+        // a map this class froze already (parse, withUuid, another alert's fields) is not copied again
+        outputFields = outputFields instanceof Fields f ? f : new Fields(new LinkedHashMap<>(outputFields));
+    }
+
+    /**
+     * An alert as received, with its JSON: {@code canonical} when that JSON says nothing the alert
+     * does not (no {@code uuid}, {@code priority} spelled as Falco does, {@code source},
+     * {@code hostname}, {@code output} and {@code tags} present, {@code time} in Falco's UTC form
+     * with nanoseconds, no other members, scalar and distinct {@code output_fields}, on one line), so
+     * a forwarder may pass the received bytes on with a uuid added instead of writing them again.
+     */
+    public record Received(FalcoAlert alert, byte[] json, boolean canonical) {}
+
+    /** {@link #parse(byte[])}, also saying whether the bytes are canonical (see {@link Received}). */
+    public static Received parseReceived(byte[] json) throws AlertFormatException {
+        boolean[] canonical = {true};
+        FalcoAlert a = parse(json, 0, json.length, canonical);
+        if (canonical[0]) {
+            int end = json.length;
+            while (end > 0 && json[end - 1] != '}') {
+                end--; // (whitespace after the object is left out when passed on)
+            }
+            for (int i = 0; i < end; i++) {
+                if (json[i] == '\n' || json[i] == '\r') {
+                    // the object across lines: line-oriented outputs need it written again
+                    canonical[0] = false;
+                    break;
+                }
+            }
+        }
+        return new Received(a, json, canonical[0]);
+    }
+
+    /** An unmodifiable view of fields no one else holds. */
+    private static final class Fields extends java.util.AbstractMap<String, Object> {
+        private final Map<String, Object> map;
+        private final java.util.Set<Map.Entry<String, Object>> entries;
+
+        Fields(Map<String, Object> owned) {
+            this.map = owned;
+            this.entries = Collections.unmodifiableMap(owned).entrySet();
+        }
+
+        @Override
+        public java.util.Set<Map.Entry<String, Object>> entrySet() {
+            return entries;
+        }
+
+        @Override
+        public Object get(Object key) {
+            return map.get(key);
+        }
+
+        @Override
+        public int size() {
+            return map.size();
+        }
     }
 
     /** The same alert with another uuid. */
@@ -139,6 +195,12 @@ public record FalcoAlert(
 
     /** Parses and validates one alert from {@code json[offset, offset+length)}. */
     public static FalcoAlert parse(byte[] json, int offset, int length) throws AlertFormatException {
+        return parse(json, offset, length, null);
+    }
+
+    /** {@code canonical[0]} is cleared when the JSON is not in Falco's form; null when not asked. */
+    private static FalcoAlert parse(byte[] json, int offset, int length, boolean[] canonical) throws AlertFormatException {
+        boolean plain = true;
         if (length == 0) {
             throw new AlertFormatException("empty body: expected a Falco JSON alert");
         }
@@ -153,13 +215,16 @@ public record FalcoAlert(
             String source = null;
             String hostname = null;
             String output = null;
-            List<String> tags = List.of();
+            List<String> tags = NO_TAGS;
             Map<String, Object> fields = null;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken t = p.nextToken();
                 switch (name) {
-                    case "uuid" -> uuid = string(p, t, name);
+                    case "uuid" -> {
+                        uuid = string(p, t, name);
+                        plain = false;
+                    }
                     case "time" -> time = string(p, t, name);
                     case "priority" -> priority = string(p, t, name);
                     case "rule" -> rule = string(p, t, name);
@@ -167,8 +232,16 @@ public record FalcoAlert(
                     case "hostname" -> hostname = string(p, t, name);
                     case "output" -> output = string(p, t, name);
                     case "tags" -> tags = tags(p, t);
-                    case "output_fields" -> fields = fields(p, t);
-                    default -> p.skipChildren();
+                    case "output_fields" -> {
+                        if (fields != null) {
+                            plain = false;
+                        }
+                        fields = fields(p, t, canonical);
+                    }
+                    default -> {
+                        plain = false;
+                        p.skipChildren();
+                    }
                 }
             }
             if (p.currentToken() != JsonToken.END_OBJECT) {
@@ -190,6 +263,11 @@ public record FalcoAlert(
                 throw new AlertFormatException("missing \"time\"");
             }
             long nanos = timeNanos(time);
+            if (canonical != null) {
+                plain &= source != null && !source.isEmpty() && hostname != null && output != null
+                        && given.equals(prio.displayName()) && isFalcoTime(time) && tags != NO_TAGS;
+                canonical[0] &= plain;
+            }
             if (fields == null || fields.isEmpty()) {
                 throw new AlertFormatException("missing or empty \"output_fields\"");
             }
@@ -202,7 +280,18 @@ public record FalcoAlert(
         }
     }
 
+    private static final List<String> NO_TAGS = List.of();
+
+    /** Falco's form: {@code 2026-11-26T10:00:00.123456789Z}. */
+    private static boolean isFalcoTime(String t) {
+        return t.length() == 30 && t.charAt(19) == '.' && t.charAt(29) == 'Z';
+    }
+
     private static long timeNanos(String time) throws AlertFormatException {
+        long fast = fastTimeNanos(time);
+        if (fast != Long.MIN_VALUE) {
+            return fast;
+        }
         try {
             Instant i = OffsetDateTime.parse(time).toInstant();
             if (i.equals(Instant.EPOCH) || time.startsWith("0001-01-01")) {
@@ -212,6 +301,78 @@ public record FalcoAlert(
         } catch (DateTimeParseException | ArithmeticException e) {
             throw new AlertFormatException("\"time\" '" + time + "' is not an RFC 3339 timestamp");
         }
+    }
+
+    /**
+     * {@code YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)} without {@link OffsetDateTime}; {@code
+     * Long.MIN_VALUE} for anything else (a zero time, a leap second, another form), left to the full parser.
+     */
+    private static long fastTimeNanos(String t) {
+        int n = t.length();
+        if (n < 20 || t.charAt(4) != '-' || t.charAt(7) != '-' || (t.charAt(10) != 'T' && t.charAt(10) != 't')
+                || t.charAt(13) != ':' || t.charAt(16) != ':') {
+            return Long.MIN_VALUE;
+        }
+        int year = digits(t, 0, 4);
+        int month = digits(t, 5, 7);
+        int day = digits(t, 8, 10);
+        int hour = digits(t, 11, 13);
+        int minute = digits(t, 14, 16);
+        int second = digits(t, 17, 19);
+        if (year <= 1 || month < 1 || month > 12 || day < 1 || day > java.time.YearMonth.of(year, month).lengthOfMonth()
+                || hour > 23 || minute > 59 || second > 59) {
+            return Long.MIN_VALUE;
+        }
+        int i = 19;
+        long frac = 0;
+        if (i < n && t.charAt(i) == '.') {
+            int start = ++i;
+            while (i < n && t.charAt(i) >= '0' && t.charAt(i) <= '9') {
+                if (i - start < 9) {
+                    frac = frac * 10 + (t.charAt(i) - '0');
+                }
+                i++;
+            }
+            int count = i - start;
+            if (count == 0 || count > 9) {
+                return Long.MIN_VALUE;
+            }
+            for (int k = count; k < 9; k++) {
+                frac *= 10;
+            }
+        }
+        int offsetSeconds;
+        if (i == n - 1 && (t.charAt(i) == 'Z' || t.charAt(i) == 'z')) {
+            offsetSeconds = 0;
+        } else if (i == n - 6 && (t.charAt(i) == '+' || t.charAt(i) == '-') && t.charAt(i + 3) == ':') {
+            int oh = digits(t, i + 1, i + 3);
+            int om = digits(t, i + 4, i + 6);
+            if (oh < 0 || oh > 18 || om < 0 || om > 59) {
+                return Long.MIN_VALUE;
+            }
+            offsetSeconds = (oh * 3600 + om * 60) * (t.charAt(i) == '-' ? -1 : 1);
+        } else {
+            return Long.MIN_VALUE;
+        }
+        long epochSecond = java.time.LocalDate.of(year, month, day).toEpochDay() * 86_400L + hour * 3600L + minute * 60L + second
+                - offsetSeconds;
+        if (epochSecond == 0 && frac == 0) {
+            return Long.MIN_VALUE; // the zero time: the full parser names it
+        }
+        return epochSecond * 1_000_000_000L + frac;
+    }
+
+    /** The decimal number in {@code t[from, to)}, or -1. */
+    private static int digits(String t, int from, int to) {
+        int v = 0;
+        for (int i = from; i < to; i++) {
+            char c = t.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
     }
 
     private static String string(JsonParser p, JsonToken t, String name) throws IOException, AlertFormatException {
@@ -242,7 +403,7 @@ public record FalcoAlert(
         return out;
     }
 
-    private static Map<String, Object> fields(JsonParser p, JsonToken t) throws IOException, AlertFormatException {
+    private static Map<String, Object> fields(JsonParser p, JsonToken t, boolean[] canonical) throws IOException, AlertFormatException {
         if (t == JsonToken.VALUE_NULL) {
             return null;
         }
@@ -260,14 +421,25 @@ public record FalcoAlert(
                 case VALUE_FALSE -> Boolean.FALSE;
                 case VALUE_NUMBER_INT -> p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
                         ? new BigDecimal(p.getBigIntegerValue()) : (Object) p.getLongValue();
-                case VALUE_NUMBER_FLOAT -> p.getDecimalValue();
+                case VALUE_NUMBER_FLOAT -> {
+                    if (canonical != null) {
+                        canonical[0] = false; // written again as BigDecimal text
+                    }
+                    yield p.getDecimalValue();
+                }
                 default -> {
+                    if (canonical != null) {
+                        canonical[0] = false;
+                    }
                     // Falco only sends scalars; keep anything else as its JSON text
                     StringBuilder raw = new StringBuilder();
                     copyStructure(p, raw);
                     yield raw.toString();
                 }
             };
+            if (canonical != null && out.containsKey(k)) {
+                canonical[0] = false; // a repeated name: the last value counts
+            }
             out.put(k, value);
         }
         return out;
