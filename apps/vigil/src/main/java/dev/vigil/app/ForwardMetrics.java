@@ -18,6 +18,9 @@ final class ForwardMetrics {
             t.counter("vigil_forward_requests_total", help, server.invalid.sum(), "status", "invalid");
             t.counter("vigil_forward_requests_total", help, server.unauthorized.sum(), "status", "unauthorized");
             t.counter("vigil_forward_requests_total", help, server.unavailable.sum(), "status", "unavailable");
+            t.counter("vigil_forward_connections_refused_total",
+                    "Connections to the alert input answered with 503 and closed: the connection limit (1024) was reached.",
+                    server.refusedConnections());
         }
         t.counter("vigil_forward_alerts_total", "Alerts offered to the outputs (received, test and internal alerts).",
                 forwarder.received.sum());
