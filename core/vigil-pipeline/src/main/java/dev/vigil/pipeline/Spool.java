@@ -324,11 +324,22 @@ final class Spool extends Backlog {
         deleteAcknowledged();
     }
 
+    /** Envelopes held for the worker (tests). */
+    int cached() {
+        return (int) locked(cache::size);
+    }
+
+    /**
+     * Keeps the envelope for the worker, so it need not read the record back, while the cache holds
+     * every unread record from the reader's position on. A full cache means the worker is a whole
+     * cache behind: newer records are then left to the disk (evicting older ones instead would keep
+     * thousands of envelopes, parsed alerts included, on the heap only to drop them unread), and
+     * caching resumes once the worker has caught up with the writer.
+     */
     private void remember(long pos, Envelope e) {
-        while (!cache.isEmpty() && (cache.size() >= cacheLimit || cacheBytes + e.size() > CACHE_MAX_BYTES)) {
-            cacheBytes -= cache.removeFirst().envelope.size();
-        }
-        if (cacheLimit > 0 && e.size() <= CACHE_MAX_BYTES) {
+        boolean contiguous = cache.isEmpty() ? readOffset == pos
+                : cache.getLast().position + HEADER_BYTES + cache.getLast().envelope.size() == pos;
+        if (cacheLimit > 0 && contiguous && cache.size() < cacheLimit && cacheBytes + e.size() <= CACHE_MAX_BYTES) {
             cache.addLast(new Cached(pos, e));
             cacheBytes += e.size();
         }

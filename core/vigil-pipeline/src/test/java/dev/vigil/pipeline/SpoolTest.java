@@ -327,4 +327,27 @@ class SpoolTest {
             assertThat(out.counters().queued()).isEqualTo(1);
         }
     }
+
+    @Test
+    void theHandOffCacheHoldsNoEnvelopesOnceTheWorkerIsACacheBehind() throws Exception {
+        Path dir = root.resolve("cache");
+        try (Spool spool = Spool.open(dir, 1L << 30, 1L << 20, Spool.FullPolicy.REJECT, 10, new OutputCounters("c", "t"), e -> { })) {
+            for (int i = 0; i < 25; i++) {
+                assertThat(spool.append(envelope(i))).isEqualTo(Backlog.Appended.ACCEPTED);
+            }
+            assertThat(spool.cached()).as("the first 10 stay cached, the rest is only on disk").isEqualTo(10);
+            List<Backlog.Item> first = spool.take(15, Long.MAX_VALUE, 0, 0);
+            assertThat(first).extracting(it -> it.envelope().alert().uuid()).isEqualTo(uuids(0, 15));
+            spool.commit(first);
+            assertThat(spool.append(envelope(25))).isEqualTo(Backlog.Appended.ACCEPTED);
+            assertThat(spool.cached()).as("still behind: not cached").isZero();
+            List<Backlog.Item> rest = spool.take(100, Long.MAX_VALUE, 0, 0);
+            assertThat(rest).extracting(it -> it.envelope().alert().uuid()).isEqualTo(uuids(15, 26));
+            spool.commit(rest);
+            assertThat(spool.append(envelope(26))).isEqualTo(Backlog.Appended.ACCEPTED);
+            assertThat(spool.cached()).as("caught up: cached again").isEqualTo(1);
+            assertThat(spool.take(100, Long.MAX_VALUE, 0, 0)).singleElement()
+                    .satisfies(it -> assertThat(it.envelope().alert().uuid()).isEqualTo(Fixtures.uuid(26)));
+        }
+    }
 }
