@@ -31,7 +31,8 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Usage (from the repository root; testing/harness/forward-bench.sh builds and runs it):
  * {@code java -cp CLASSPATH dev.vigil.bench.ForwardBench [--seconds 20] [--warmup 5]
  * [--connections 4,16] [--modes spool,nospool] [--batch batch.size=1000,batch.linger=1s]
- * [--forwarder-jvm "-XX:+UseSerialGC ..."] [--jfr DIR] [--jar apps/vigil/target/vigil.jar] [--keep]}
+ * [--forwarder-jvm "-XX:+UseSerialGC ..."] [--jfr DIR] [--jar apps/vigil/target/vigil.jar] [--sink opensearch|stub] [--keep]};
+ * {@code --sink stub} delivers to {@link StubBulk} instead of an embedded OpenSearch node.
  */
 public final class ForwardBench {
     static final String INDEX = "vigil-bench";
@@ -47,7 +48,7 @@ public final class ForwardBench {
 
     /** Command-line settings. */
     record Options(int seconds, int warmup, List<Integer> connections, List<String> modes, Path jar, String java,
-            String batch, List<String> forwarderJvm, Path jfr, Duration drainTimeout, boolean keep) {
+            String batch, List<String> forwarderJvm, Path jfr, Duration drainTimeout, boolean keep, boolean stub) {
 
         static Options parse(String[] args) {
             Map<String, String> m = new LinkedHashMap<>();
@@ -61,6 +62,7 @@ public final class ForwardBench {
             m.put("--forwarder-jvm", "-Xmx256m -XX:+UseSerialGC");
             m.put("--jfr", "");
             m.put("--drain-timeout", "120");
+            m.put("--sink", "opensearch");
             boolean keep = false;
             for (int i = 0; i < args.length; i++) {
                 if (args[i].equals("--keep")) {
@@ -87,7 +89,14 @@ public final class ForwardBench {
                     Path.of(m.get("--jar")).toAbsolutePath(), m.get("--java"), m.get("--batch").trim(),
                     jvm.isEmpty() ? List.of() : List.of(jvm.split("\\s+")),
                     m.get("--jfr").isBlank() ? null : Path.of(m.get("--jfr")).toAbsolutePath(),
-                    Duration.ofSeconds(Long.parseLong(m.get("--drain-timeout"))), keep);
+                    Duration.ofSeconds(Long.parseLong(m.get("--drain-timeout"))), keep, stub(m.get("--sink")));
+        }
+
+        private static boolean stub(String sink) {
+            if (!sink.equals("opensearch") && !sink.equals("stub")) {
+                throw new IllegalArgumentException("--sink takes opensearch (an embedded node) or stub (a _bulk endpoint answering at once)");
+            }
+            return sink.equals("stub");
         }
     }
 
@@ -150,24 +159,21 @@ public final class ForwardBench {
         Path work = Files.createTempDirectory("vigil-forward-bench");
         List<Run> runs = new ArrayList<>();
         try {
-            out.printf("== OpenSearch: starting an embedded node in %s%n", work.resolve("opensearch"));
-            long t = System.nanoTime();
-            try (BenchNode node = BenchNode.start(work.resolve("opensearch"))) {
-                node.vigilTemplate("-1");
-                out.printf("   up at %s in %.1f s; index template vigil*: 1 shard, 0 replicas, refresh_interval -1 "
-                        + "(explicit _refresh before each _count)%n", node.url(), (System.nanoTime() - t) / 1e9);
-                calibrate(node);
-                for (int c : opt.connections()) {
-                    for (String mode : opt.modes()) {
-                        Run run = new Run(c, mode);
-                        runs.add(run);
-                        try {
-                            runOne(node, work, run);
-                        } catch (Exception e) {
-                            run.failures.add(e.toString());
-                        }
-                        printRun(run);
-                    }
+            if (opt.stub()) {
+                try (StubBulk stub = new StubBulk()) {
+                    out.printf("== stub _bulk endpoint at %s (answers {\"errors\":false,\"items\":[...]} at once; no OpenSearch)%n",
+                            stub.url());
+                    runAll(new Target(stub.url(), stub::documents, stub::reset), work, runs);
+                }
+            } else {
+                out.printf("== OpenSearch: starting an embedded node in %s%n", work.resolve("opensearch"));
+                long t = System.nanoTime();
+                try (BenchNode node = BenchNode.start(work.resolve("opensearch"))) {
+                    node.vigilTemplate("-1");
+                    out.printf("   up at %s in %.1f s; index template vigil*: 1 shard, 0 replicas, refresh_interval -1 "
+                            + "(explicit _refresh before each _count)%n", node.url(), (System.nanoTime() - t) / 1e9);
+                    calibrate(node);
+                    runAll(new Target(node.url(), () -> node.refreshedCount(INDEX), () -> node.deleteIndex(INDEX)), work, runs);
                 }
             }
         } finally {
@@ -178,6 +184,32 @@ public final class ForwardBench {
             }
         }
         return printSummary(runs);
+    }
+
+    /** Where the output delivers: its URL, how many documents it holds, and how to empty it before a run. */
+    record Target(String url, Count count, Reset reset) {
+        interface Count {
+            long get() throws IOException, InterruptedException;
+        }
+
+        interface Reset {
+            void run() throws IOException, InterruptedException;
+        }
+    }
+
+    private void runAll(Target target, Path work, List<Run> runs) {
+        for (int c : opt.connections()) {
+            for (String mode : opt.modes()) {
+                Run run = new Run(c, mode);
+                runs.add(run);
+                try {
+                    runOne(target, work, run);
+                } catch (Exception e) {
+                    run.failures.add(e.toString());
+                }
+                printRun(run);
+            }
+        }
     }
 
     /**
@@ -227,8 +259,8 @@ public final class ForwardBench {
         }
     }
 
-    private void runOne(BenchNode node, Path work, Run run) throws Exception {
-        node.deleteIndex(INDEX);
+    private void runOne(Target node, Path work, Run run) throws Exception {
+        node.reset().run();
         Path dir = Files.createDirectories(work.resolve(run.mode + "-" + run.connections));
         List<String> cmd = new ArrayList<>(List.of(opt.java(), "--enable-native-access=ALL-UNNAMED"));
         cmd.addAll(opt.forwarderJvm());
@@ -268,7 +300,7 @@ public final class ForwardBench {
         }
     }
 
-    private void measure(BenchNode node, Forwarder fwd, AlertMix mix, Run run) throws Exception {
+    private void measure(Target node, Forwarder fwd, AlertMix mix, Run run) throws Exception {
         LoadDriver load = new LoadDriver(fwd.socketAddress(), mix, run.connections, fwd::alive);
         long selfPid = ProcessHandle.current().pid();
         load.start();
@@ -320,10 +352,10 @@ public final class ForwardBench {
         }
         // delivery: until every accepted alert is searchable in OpenSearch
         long deadline = t1 + opt.drainTimeout().toNanos();
-        long count = node.refreshedCount(INDEX);
+        long count = node.count().get();
         while (count < run.acceptedTotal && System.nanoTime() < deadline && fwd.alive() && !settled(fwd, count)) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
-            count = node.refreshedCount(INDEX);
+            count = node.count().get();
         }
         long t2 = System.nanoTime();
         run.indexed = count;
