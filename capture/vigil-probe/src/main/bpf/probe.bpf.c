@@ -408,6 +408,41 @@ static __always_inline __u32 put_cgroups(struct vg_exec *r, __u8 *buf, __u32 off
 
 /* ------------------------------------------------------- syscall records */
 
+/* The struct file behind fd in the task's fd table (files->fdt->fd[fd]), or NULL. */
+static __always_inline struct file *file_of_fd(struct task_struct *task, long fd)
+{
+	struct fdtable *fdt;
+	struct file **fds;
+	struct file *file = NULL;
+
+	if (fd < 0)
+		return NULL;
+	fdt = BPF_CORE_READ(task, files, fdt);
+	if (!fdt || (unsigned long)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (!fds || bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]))
+		return NULL;
+	return file;
+}
+
+/* FMODE_CREATED of include/linux/fs.h: the open created the file. It has had
+ * this value since the flag was introduced (4.19). */
+#define VG_FMODE_CREATED 0x100000
+
+/* Whether the open that returned fd created its file, as the kernel knows it
+ * (the same source as the O_F_CREATED flag of Falco's drivers). */
+static __always_inline __u16 open_fmode(struct task_struct *task, long fd)
+{
+	struct file *file = file_of_fd(task, fd);
+	__u32 f_mode;
+
+	if (!file)
+		return 0;
+	f_mode = BPF_CORE_READ(file, f_mode);
+	return VG_OPEN_FMODE_KNOWN | ((f_mode & VG_FMODE_CREATED) ? VG_OPEN_CREATED : 0);
+}
+
 static __always_inline void emit_open(struct task_struct *task, struct vg_settings *cfg, long nr, long ret,
 				      long dirfd, __u64 upath, __u64 flags, __u64 mode)
 {
@@ -420,7 +455,7 @@ static __always_inline void emit_open(struct task_struct *task, struct vg_settin
 	r->flags = flags;
 	r->mode = mode;
 	r->dirfd = dirfd;
-	r->pad = 0;
+	r->fmode = open_fmode(task, ret);
 	n = bpf_probe_read_user_str(r->path, VG_PATH_MAX, (const void *)upath);
 	if (n < 0) {
 		count_read_error();
@@ -436,18 +471,10 @@ static __always_inline void emit_open(struct task_struct *task, struct vg_settin
  * whose file->private_data is the struct socket. */
 static __always_inline struct sock *sock_of_fd(struct task_struct *task, long fd)
 {
-	struct fdtable *fdt;
-	struct file **fds;
-	struct file *file = NULL;
+	struct file *file = file_of_fd(task, fd);
 	struct socket *sock;
 
-	if (fd < 0)
-		return NULL;
-	fdt = BPF_CORE_READ(task, files, fdt);
-	if (!fdt || (unsigned long)fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (!fds || bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+	if (!file)
 		return NULL;
 	if ((BPF_CORE_READ(file, f_inode, i_mode) & VG_S_IFMT) != VG_S_IFSOCK)
 		return NULL;

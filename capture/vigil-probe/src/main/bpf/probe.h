@@ -156,6 +156,10 @@ struct vg_exec {
 	__u8 data[];           /* 176 */
 };
 
+/* vg_open.fmode: the opened file's f_mode was read; the open created the file (FMODE_CREATED). */
+#define VG_OPEN_FMODE_KNOWN 1
+#define VG_OPEN_CREATED 2
+
 /* OPEN: open(2), openat(2), openat2(2) and creat(2). vg_hdr.ret is the fd. */
 struct vg_open {
 	struct vg_hdr h;  /*  0 */
@@ -163,7 +167,7 @@ struct vg_open {
 	__u32 mode;       /* 76 */
 	__s32 dirfd;      /* 80 AT_FDCWD (-100) for open/creat */
 	__u16 path_len;   /* 84 */
-	__u16 pad;        /* 86 */
+	__u16 fmode;      /* 86 VG_OPEN_* bits read from the opened file (0: not read) */
 	__u8 path[];      /* 88 at most VG_PATH_MAX bytes */
 };
 

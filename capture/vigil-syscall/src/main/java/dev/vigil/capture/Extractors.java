@@ -232,6 +232,10 @@ final class Extractors {
         if (!e.isOpenFamily() || e.rec.ret() < 0) {
             return false;
         }
+        if (e.rec.createdKnown()) {
+            // the kernel's FMODE_CREATED, read by the probe from the opened file: what Falco's drivers report
+            return e.rec.created();
+        }
         int k = e.rec.flags();
         boolean creat = e.typeName.equals("creat");
         if (!creat && (k & 0100) == 0 && (k & 020200000) != 020200000) {

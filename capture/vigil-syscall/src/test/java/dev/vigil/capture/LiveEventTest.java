@@ -189,6 +189,14 @@ class LiveEventTest {
         assertThat(v.get("evt.rawarg.flags")).isEqualTo((long) (Flags.PPM_O_EXCL | Flags.PPM_O_CREAT | Flags.PPM_O_WRONLY | Flags.PPM_O_F_CREATED));
         assertThat(v.get("evt.arg.mode")).isEqualTo("0755");
 
+        // O_CREAT|O_TRUNC on a file that existed (no birth time to read here): the kernel's answer decides, as in Falco
+        apply(rec(Kind.OPEN, CAT).nr(nr("openat")).path("/var/log/app.log").dirfd(-100).flags(01 | 0100 | 01000).mode(0644).ret(10)
+                .created(false));
+        assertThat(v.get("evt.arg.flags")).isEqualTo("O_TRUNC|O_CREAT|O_WRONLY");
+        apply(rec(Kind.OPEN, CAT).nr(nr("openat")).path("/var/log/new.log").dirfd(-100).flags(01 | 0100 | 01000).mode(0644).ret(11)
+                .created(true));
+        assertThat(v.get("evt.arg.flags")).isEqualTo("O_TRUNC|O_CREAT|O_WRONLY|O_F_CREATED");
+
         // a mode without O_CREAT or O_TMPFILE is not reported: the driver sends 0
         apply(rec(Kind.OPEN, CAT).nr(nr("openat")).path("notes.txt").dirfd(-100).flags(0).mode(0644).ret(9));
         assertThat(v.get("evt.arg.mode")).isEqualTo("0");

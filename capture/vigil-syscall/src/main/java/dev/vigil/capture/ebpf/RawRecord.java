@@ -73,6 +73,7 @@ public final class RawRecord {
 
     // OPEN
     String path = "";
+    int openFmode;
     int flags;
     int mode;
     int dirfd;
@@ -426,6 +427,26 @@ public final class RawRecord {
         this.exeMode = exeMode;
         this.exeUid = exeUid;
         this.exeGid = exeGid;
+    }
+
+    /** Whether the kernel's answer to "did this open create its file" was read (OPEN). */
+    public boolean createdKnown() {
+        return (openFmode & RecordLayout.OPEN_FMODE_KNOWN) != 0;
+    }
+
+    /** Whether the open created its file (FMODE_CREATED), valid when {@link #createdKnown()}. */
+    public boolean created() {
+        return (openFmode & RecordLayout.OPEN_CREATED) != 0;
+    }
+
+    /** The opened file's mode bits as the probe reported them (OPEN): {@code vg_open.fmode}, 0 when not read. */
+    public int openFmode() {
+        return openFmode;
+    }
+
+    /** Sets {@link #openFmode()} (capture files; files written before it was recorded leave 0). */
+    public void setOpenFmode(int fmode) {
+        this.openFmode = fmode;
     }
 
     /** The pid namespace of an EXEC record (0: not read, as in capture files written before it was recorded). */

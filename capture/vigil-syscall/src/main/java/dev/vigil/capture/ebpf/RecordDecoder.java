@@ -167,6 +167,7 @@ final class RecordDecoder {
             problem = "open path ends at " + (OPEN_PATH + pathLen) + ", record is " + len + " bytes";
             return false;
         }
+        r.openFmode = u16(OPEN_FMODE);
         r.path = string(OPEN_PATH, pathLen);
         return true;
     }

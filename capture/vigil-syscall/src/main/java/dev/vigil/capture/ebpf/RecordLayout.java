@@ -34,6 +34,10 @@ final class RecordLayout {
     static final int CAPS_KNOWN = 16;
     static final int TTY_KNOWN = 32;
 
+    // vg_open.fmode
+    static final int OPEN_FMODE_KNOWN = 1;
+    static final int OPEN_CREATED = 2;
+
     // vg_sock.sock_flags
     static final int SOCK_ADDR = 1;
     static final int SOCK_KNOWN = 2;
@@ -131,7 +135,7 @@ final class RecordLayout {
     static final int OPEN_MODE = 76;
     static final int OPEN_DIRFD = 80;
     static final int OPEN_PATH_LEN = 84;
-    static final int OPEN_PAD = 86;
+    static final int OPEN_FMODE = 86;
     static final int OPEN_PATH = 88;
     static final int OPEN_SIZE = 88;
 
@@ -198,6 +202,8 @@ final class RecordLayout {
         def(m, "VG_SOCK_LOCAL", SOCK_LOCAL);
         def(m, "VG_SOCK_PEER", SOCK_PEER);
         def(m, "VG_TTY_KNOWN", TTY_KNOWN);
+        def(m, "VG_OPEN_FMODE_KNOWN", OPEN_FMODE_KNOWN);
+        def(m, "VG_OPEN_CREATED", OPEN_CREATED);
         def(m, "VG_PATH_MAX", PATH_MAX);
         def(m, "VG_ARGV_MAX", ARGV_MAX);
         def(m, "VG_ARG_MAX", ARG_MAX);
@@ -279,7 +285,7 @@ final class RecordLayout {
         field(m, "vg_open", "mode", OPEN_MODE);
         field(m, "vg_open", "dirfd", OPEN_DIRFD);
         field(m, "vg_open", "path_len", OPEN_PATH_LEN);
-        field(m, "vg_open", "pad", OPEN_PAD);
+        field(m, "vg_open", "fmode", OPEN_FMODE);
         field(m, "vg_open", "path", OPEN_PATH);
         size(m, "vg_open", OPEN_SIZE);
 

@@ -519,6 +519,8 @@ public final class CaptureReader implements Closeable {
             case OPEN -> {
                 String path = c.str();
                 r.setOpen(path, c.sint(), c.sint(), c.sint());
+                // the kernel's "created" answer came later, at the end: files without it leave it unread
+                r.setOpenFmode(c.remaining() > 0 ? c.sint() : 0);
             }
             case CONNECT, ENDPOINT -> {
                 int fd = c.sint();

@@ -316,6 +316,7 @@ public final class CaptureWriter implements Closeable {
                 p.svar(r.flags());
                 p.svar(r.mode());
                 p.svar(r.dirfd());
+                p.svar(r.openFmode());
             }
             case CONNECT, ENDPOINT -> {
                 p.svar(r.fd());

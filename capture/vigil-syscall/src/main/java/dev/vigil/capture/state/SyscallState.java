@@ -310,6 +310,9 @@ public final class SyscallState implements AutoCloseable {
 
     /** Whether a successful open may have created its file, so that only its creation time can tell. */
     private boolean mayHaveCreated(RawRecord r) {
+        if (r.createdKnown()) {
+            return false; // the kernel said: no need to ask the file system
+        }
         int k = r.flags();
         if ("creat".equals(syscallName(r.syscallNr()))) {
             return true;

@@ -54,7 +54,7 @@ class ProbeTest {
                 String filename, List<String> argv, String path, int flags, int dirfd, int fd, int family, int port,
                 byte[] address, String unixPath, int exitCode, int childPid, int childTid, long arg0, long cgroupId,
                 boolean hasAddress, boolean socketKnown, int skFamily, int skType, int skProtocol, boolean hasLocal,
-                byte[] localAddress, int localPort, boolean hasPeer, byte[] peerAddress, int peerPort) {
+                byte[] localAddress, int localPort, boolean hasPeer, byte[] peerAddress, int peerPort, int openFmode) {
 
         static Seen of(RawRecord r) {
             boolean sock = r.kind() == RawRecord.Kind.CONNECT || r.kind() == RawRecord.Kind.ENDPOINT;
@@ -63,7 +63,7 @@ class ProbeTest {
                     r.address().clone(), r.unixPath(), r.exitCode(), r.childPid(), r.childTid(), r.arg(0), r.cgroupId(),
                     sock && r.hasAddress(), sock && r.socketKnown(), r.socketFamily(), r.socketType(), r.socketProtocol(),
                     sock && r.hasLocal(), r.localAddress().clone(), r.localPort(), sock && r.hasPeer(),
-                    r.peerAddress().clone(), r.peerPort());
+                    r.peerAddress().clone(), r.peerPort(), r.kind() == RawRecord.Kind.OPEN ? r.openFmode() : 0);
         }
 
         @Override
@@ -71,7 +71,7 @@ class ProbeTest {
             return kind + " pid=" + pid + " ppid=" + ppid + " nr=" + nr + " ret=" + ret + " comm=" + comm
                     + switch (kind) {
                         case EXEC, EXEC_FAIL -> " file=" + filename + " argv=" + argv;
-                        case OPEN -> " path=" + path + " flags=0" + Integer.toOctalString(flags) + " dirfd=" + dirfd;
+                        case OPEN -> " path=" + path + " flags=0" + Integer.toOctalString(flags) + " dirfd=" + dirfd + " fmode=" + openFmode;
                         case CONNECT, ENDPOINT -> " fd=" + fd + " family=" + family + " addr=" + Arrays.toString(address)
                                 + " port=" + port + " unix=" + unixPath + " sk=" + skFamily + "/" + skType + "/" + skProtocol
                                 + " local=" + Arrays.toString(localAddress) + ":" + localPort + " peer="
@@ -176,8 +176,10 @@ class ProbeTest {
                     && s.filename.equals(missingBinary));
             Expect openHostname = new Expect("OPEN /etc/hostname by cat", s -> s.kind == RawRecord.Kind.OPEN
                     && s.ppid == shPid && s.path.equals("/etc/hostname"));
-            Expect openTmp = new Expect("OPEN " + tmp + " for writing", s -> s.kind == RawRecord.Kind.OPEN && s.pid == SELF
-                    && s.path.equals(tmp.toString()) && (s.flags & O_CREAT) != 0 && (s.flags & 3) == 1);
+            Expect openTmp = new Expect("OPEN " + tmp + " for writing (writeString, no O_EXCL)", s -> s.kind == RawRecord.Kind.OPEN && s.pid == SELF
+                    && s.path.equals(tmp.toString()) && (s.flags & O_CREAT) != 0 && (s.flags & 0200) == 0 && (s.flags & 3) == 1);
+            Expect createTmp = new Expect("OPEN " + tmp + " O_CREAT|O_EXCL (createTempFile)", s -> s.kind == RawRecord.Kind.OPEN
+                    && s.pid == SELF && s.path.equals(tmp.toString()) && (s.flags & 0200) != 0);
             Expect connectTcp = new Expect("CONNECT 127.0.0.1:" + port, s -> s.kind == RawRecord.Kind.CONNECT
                     && s.pid == SELF && s.family == 2 && s.port == port
                     && Arrays.equals(s.address, new byte[] {127, 0, 0, 1}));
@@ -189,7 +191,7 @@ class ProbeTest {
                     && s.childPid != shPid);
             Expect exitTrue = new Expect("EXIT /bin/true", s -> s.kind == RawRecord.Kind.EXIT && s.pid == truePid);
             Expect exitSh = new Expect("EXIT sh", s -> s.kind == RawRecord.Kind.EXIT && s.pid == shPid);
-            c.awaitAll(execTrue, execSh, execCat, execFail, openHostname, openTmp, connectTcp, connectUnix, forkSh,
+            c.awaitAll(execTrue, execSh, execCat, execFail, openHostname, openTmp, createTmp, connectTcp, connectUnix, forkSh,
                     forkCat, exitTrue, exitSh);
 
             // EXEC: filename, argv, process identity
@@ -217,6 +219,11 @@ class ProbeTest {
             assertThat(written.ret).isGreaterThanOrEqualTo(0);
             assertThat(written.nr).isIn(Syscalls.number("openat"), Syscalls.number("open"));
             assertThat(written.dirfd).isEqualTo(-100); // AT_FDCWD
+            // the kernel says whether the open created the file (FMODE_CREATED): the O_EXCL create did, the
+            // O_CREAT|O_TRUNC rewrite of the existing file did not
+            assertThat(c.first(createTmp).openFmode).as("createTempFile's open").isEqualTo(RecordLayout.OPEN_FMODE_KNOWN | RecordLayout.OPEN_CREATED);
+            assertThat(written.openFmode).as("writeString's open of the existing file").isEqualTo(RecordLayout.OPEN_FMODE_KNOWN);
+            assertThat(hostname.openFmode).as("a read-only open").isEqualTo(RecordLayout.OPEN_FMODE_KNOWN);
             Expect closeTmp = new Expect("close of the temp file's fd " + written.ret, s -> s.kind == RawRecord.Kind.GENERIC
                     && s.nr == Syscalls.number("close") && s.tid == written.tid && s.arg0 == written.ret
                     && s.ts > written.ts);

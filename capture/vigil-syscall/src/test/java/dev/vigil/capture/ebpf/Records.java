@@ -100,6 +100,12 @@ public final class Records {
         return this;
     }
 
+    /** The probe's answer to whether the open created its file (FMODE_CREATED read from the opened file). */
+    public Records created(boolean created) {
+        r.openFmode = RecordLayout.OPEN_FMODE_KNOWN | (created ? RecordLayout.OPEN_CREATED : 0);
+        return this;
+    }
+
     public Records mode(int mode) {
         r.mode = mode;
         return this;

@@ -56,6 +56,7 @@ final class CaptureFiles {
         RawRecord open = header(RawRecord.Kind.OPEN, t += 10, P1, "bash");
         open.setHeader(RawRecord.Kind.OPEN, t, 1, 3, P1, P1, 1, 0, 0, Syscalls.number("openat"), "bash");
         open.setOpen("relative/ü.txt", 0100 | 01, 0644, -100);
+        open.setOpenFmode(3);
         out.add(open);
         RawRecord v4 = header(RawRecord.Kind.CONNECT, t += 10, P1, "curl");
         v4.setHeader(RawRecord.Kind.CONNECT, t, 1, -115, P1, P1, 1, 0, 0, Syscalls.number("connect"), "curl");
@@ -134,7 +135,7 @@ final class CaptureFiles {
                     .append(" ino=").append(r.exeIno()).append(" ctime=").append(r.exeCtime()).append(" mtime=").append(r.exeMtime())
                     .append(" mode=").append(r.exeMode()).append(" owner=").append(r.exeUid()).append(':').append(r.exeGid()).append(" tty=").append(r.tty()).append(" pidns=").append(r.pidns());
             case OPEN -> sb.append(" path=").append(r.path()).append(" flags=").append(r.flags()).append(" mode=").append(r.mode())
-                    .append(" dirfd=").append(r.dirfd());
+                    .append(" dirfd=").append(r.dirfd()).append(" fmode=").append(r.openFmode());
             case CONNECT, ENDPOINT -> {
                 sb.append(" fd=").append(r.fd()).append(" family=").append(r.family()).append(" port=").append(r.port())
                         .append(" addr=").append(HexFormat.of().formatHex(r.address())).append(" unix=").append(r.unixPath())
