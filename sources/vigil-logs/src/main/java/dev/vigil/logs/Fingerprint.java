@@ -35,14 +35,22 @@ final class Fingerprint {
             }
         } else {
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-                ByteBuffer b = ByteBuffer.wrap(head);
-                while (b.hasRemaining() && ch.read(b) > 0) {
-                    // fill up to MAX_BYTES or the end
-                }
-                n = b.position();
+                return of(ch);
             }
         }
         return of(head, n);
+    }
+
+    /** The fingerprint of the file open on {@code ch} (read from its start; the channel's position is kept). */
+    static String of(FileChannel ch) throws IOException {
+        byte[] head = new byte[MAX_BYTES];
+        ByteBuffer b = ByteBuffer.wrap(head);
+        long at = 0;
+        int r;
+        while (b.hasRemaining() && (r = ch.read(b, at)) > 0) {
+            at += r; // fill up to MAX_BYTES or the end
+        }
+        return of(head, b.position());
     }
 
     /** The fingerprint of a file that starts with {@code head[0, n)}, or null without a complete line. */

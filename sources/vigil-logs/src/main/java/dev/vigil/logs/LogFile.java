@@ -91,8 +91,12 @@ final class LogFile implements AutoCloseable {
     long malformed;
     long truncated;
 
+    /**
+     * @param opened the file already open (by the scan, which checked that it is the file of
+     *     {@code dev}/{@code inode}), or null to open {@code path} here (compressed files)
+     */
     LogFile(Path path, long dev, long inode, String fingerprint, Checkpoints.Entry entry, Format format, String node,
-            int bufferBytes, Pattern multilineStart) throws IOException {
+            int bufferBytes, Pattern multilineStart, FileChannel opened) throws IOException {
         this.path = path;
         this.dev = dev;
         this.inode = inode;
@@ -107,7 +111,10 @@ final class LogFile implements AutoCloseable {
                 pod == null ? null : pod.uid(), pod == null ? null : pod.container(), pod == null ? -1 : pod.restart(), node,
                 path.toString(), fingerprint);
         this.base = entry.offset;
-        if (path.getFileName().toString().endsWith(".gz")) {
+        if (opened != null) {
+            this.channel = opened;
+            this.gzip = null;
+        } else if (path.getFileName().toString().endsWith(".gz")) {
             this.channel = null;
             InputStream in = new GZIPInputStream(Files.newInputStream(path), 64 << 10);
             try {

@@ -7,9 +7,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -194,15 +196,30 @@ public final class LogShipper implements AutoCloseable {
                 seen.add(done);
                 continue;
             }
+            FileChannel ch = null;
             try {
-                String fp = Fingerprint.of(path);
+                String fp;
+                if (path.getFileName().toString().endsWith(".gz")) {
+                    fp = Fingerprint.of(path); // compressed rotated files are never renamed over
+                } else {
+                    // open by name, then make sure the name still leads to the file listed: kubelet may have
+                    // renamed it and created a new one meanwhile, and the new one must not be read as the old
+                    ch = FileChannel.open(path, StandardOpenOption.READ);
+                    if (!key.equals(devInode(path))) {
+                        ch.close();
+                        continue; // found again under its new name at the next scan
+                    }
+                    fp = Fingerprint.of(ch);
+                }
                 if (fp == null) {
+                    closeQuietly(ch);
                     continue; // no complete first line yet
                 }
                 seen.add(fp);
                 Checkpoints.Entry c = checkpoints.get(fp);
                 if (!live.get(key) && (c == null ? Files.getLastModifiedTime(path).toMillis() < checkpoints.since() - CLOCK_SLACK_MILLIS : c.done)) {
                     finished.put(key, fp); // rotated before we started shipping, or already read to the end
+                    closeQuietly(ch);
                     continue;
                 }
                 c = checkpoints.entry(fp, path.toString(), key.dev(), key.inode());
@@ -211,7 +228,8 @@ public final class LogShipper implements AutoCloseable {
                     metrics.truncations.increment();
                 }
                 LogFile lf = new LogFile(path, key.dev(), key.inode(), fp, c, formats.get(key), settings.node(),
-                        settings.bufferBytes(), settings.multilineStart());
+                        settings.bufferBytes(), settings.multilineStart(), ch);
+                ch = null; // the LogFile owns it now
                 lf.draining = !live.get(key) || lf.compressed();
                 open.put(key, lf);
                 metrics.filesOpened.increment();
@@ -219,6 +237,8 @@ public final class LogShipper implements AutoCloseable {
                 // removed since the listing
             } catch (IOException ex) {
                 metrics.readErrors.increment();
+            } finally {
+                closeQuietly(ch);
             }
         }
         for (Map.Entry<DevInode, LogFile> e : open.entrySet()) {
@@ -231,11 +251,33 @@ public final class LogShipper implements AutoCloseable {
         checkpoints.retainOnly(seen);
     }
 
+    /** The device and inode {@code f} leads to now, or null when it is gone. */
+    private static DevInode devInode(Path f) throws IOException {
+        try {
+            Map<String, Object> a = Files.readAttributes(f, "unix:dev,ino");
+            return new DevInode(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue());
+        } catch (NoSuchFileException gone) {
+            return null;
+        }
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                // nothing was read through it
+            }
+        }
+    }
+
     private void identify(Path f, Map<DevInode, Path> found, Map<DevInode, LogFile.Format> formats,
             Map<DevInode, Boolean> live, LogFile.Format format, boolean isLive) {
         try {
-            Map<String, Object> a = Files.readAttributes(f, "unix:dev,ino");
-            DevInode key = new DevInode(((Number) a.get("dev")).longValue(), ((Number) a.get("ino")).longValue());
+            DevInode key = devInode(f);
+            if (key == null) {
+                return; // removed since the listing
+            }
             if (!Files.isRegularFile(f) || found.putIfAbsent(key, f) != null) {
                 return; // a directory, or a second name of the same file (the /var/log/containers links)
             }
