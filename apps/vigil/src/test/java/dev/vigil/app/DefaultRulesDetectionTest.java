@@ -262,6 +262,14 @@ class DefaultRulesDetectionTest {
         } finally {
             Files.deleteIfExists(shm);
         }
+        // a program dropped into a binary directory of the host by something that is not a package manager
+        Path dropped = Path.of("/usr/local/bin/" + prefix + "-dropped");
+        try {
+            Podman.run(30, List.of("cp", "/bin/true", dropped.toString()));
+            expect("Vigil Write Below Binary Directory", null, field("fd.name", dropped.toString()).and(field("proc.name", "cp")));
+        } finally {
+            Files.deleteIfExists(dropped);
+        }
     }
 
     /** A benign corpus for a bounded time: no alert from the default rules, on the host or in its containers. */
