@@ -295,6 +295,9 @@ class DefaultRulesDetectionTest {
                 javaHome + "/bin/java -version 2>/dev/null",
                 "tar -czf " + work.resolve("src.tgz") + " -C " + work + " src classes",
                 "gzip -c " + src.resolve("Hello.java") + " > " + work.resolve("Hello.java.gz"),
+                // a database doing writes: 2,000 rows in 20 transactions (journal files created and deleted)
+                "python3 -c 'import sqlite3; d = sqlite3.connect(\"" + work.resolve("shop.db") + "\"); d.execute(\"create table t (k integer primary key, v text)\");"
+                        + " [d.executemany(\"insert into t (v) values (?)\", [(str(i),) for i in range(100)]) or d.commit() for _ in range(20)]; d.close()'",
                 // package-installation-like writes at image build time: staged on the host, then built into an image
                 "cp /bin/busybox " + rootfs.resolve("tool"),
                 "mkdir -p " + work.resolve("build/rootfs/var/lib/dpkg") + " && echo 'Package: tool' > " + work.resolve("build/rootfs/var/lib/dpkg/status"),
