@@ -119,4 +119,29 @@ class AuditDetectionTest {
             assertThat(detector.summary()).contains("1 events evaluated, 1 alerts");
         }
     }
+
+    @Test
+    void serveStopsOnSigtermWithItsCountersAndTheStoreIntact() throws Exception {
+        Path token = Files.writeString(tmp.resolve("token"), "t0k\n");
+        Path store = tmp.resolve("store");
+        try (ForwarderProcess serve = ForwarderProcess.auditServe(tmp, "--store", store.toString(), "--plain-http",
+                "--token-file", token.toString(), "--rules", rules())) {
+            String event = String.join("", Files.readAllLines(trace("exec_pod.json")));
+            String batch = "{\"kind\":\"EventList\",\"apiVersion\":\"audit.k8s.io/v1\",\"items\":[" + event + "]}";
+            HttpRequest req = HttpRequest.newBuilder(serve.uri("/k8s-audit")).header("Authorization", "Bearer t0k")
+                    .POST(HttpRequest.BodyPublishers.ofString(batch)).timeout(Duration.ofSeconds(30)).build();
+            HttpClient c = HttpClient.newHttpClient();
+            assertThat(c.send(req, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+            assertThat(c.send(req, HttpResponse.BodyHandlers.ofString()).body()).as("re-sent").contains("\"duplicates\":1");
+            HttpRequest bad = HttpRequest.newBuilder(serve.uri("/k8s-audit")).POST(HttpRequest.BodyPublishers.ofString(batch)).build();
+            assertThat(c.send(bad, HttpResponse.BodyHandlers.ofString()).statusCode()).as("no token").isEqualTo(401);
+
+            assertThat(serve.stop()).as("exit code after SIGTERM").isZero();
+            assertThat(serve.stdout()).contains("vigil: stopped: batches 2, events stored 1, duplicates 1, protected 0, rejected 1",
+                    "\"rule\":\"Attach/Exec Pod\"");
+            assertThat(serve.stderr()).contains("detection: 1 events evaluated, 1 alerts");
+        }
+        CliTest.Result verify = run("audit", "verify", store.toString());
+        assertThat(verify.code()).as(verify.out() + verify.err()).isZero();
+    }
 }

@@ -15,32 +15,51 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * `vigil forward` as its own JVM (the test classpath), so tests can stop it with SIGTERM or SIGKILL.
- * Its standard error goes to a file in the work directory, read back by the test.
+ * A `vigil` server command (`forward`, `audit serve`) as its own JVM (the test classpath), so tests
+ * can stop it with SIGTERM or SIGKILL. Its standard output and error go to files in the work
+ * directory, read back by the test.
  */
 final class ForwarderProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("forwarding alerts from (https?://[^ ]+?:\\d+)/");
+    private static final Pattern AUDIT_SERVING = Pattern.compile("serving the audit webhook on (https?://[^ ]+?:\\d+)/");
     private static final AtomicInteger RUNS = new AtomicInteger();
 
     private final Process process;
     private final Path errFile;
+    private final Path outFile;
+    private final Pattern serving;
     private URI base;
 
-    private ForwarderProcess(Process process, Path errFile) {
+    private ForwarderProcess(Process process, Path errFile, Path outFile, Pattern serving) {
         this.process = process;
         this.errFile = errFile;
+        this.outFile = outFile;
+        this.serving = serving;
     }
 
     /** Starts {@code vigil forward --listen 127.0.0.1:0 ARGS} and waits until it serves. */
     static ForwarderProcess start(Path workDir, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("forward", "--listen", "127.0.0.1:0"));
+        command.addAll(List.of(args));
+        return start(workDir, LISTENING, command);
+    }
+
+    /** Starts {@code vigil audit serve --listen 127.0.0.1:0 ARGS} and waits until it serves. */
+    static ForwarderProcess auditServe(Path workDir, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("audit", "serve", "--listen", "127.0.0.1:0"));
+        command.addAll(List.of(args));
+        return start(workDir, AUDIT_SERVING, command);
+    }
+
+    private static ForwarderProcess start(Path workDir, Pattern serving, List<String> command) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), "dev.vigil.app.Main",
-                "forward", "--listen", "127.0.0.1:0"));
-        cmd.addAll(List.of(args));
-        Path err = workDir.resolve("forward-" + RUNS.incrementAndGet() + ".err");
-        Process p = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(err.toFile()).start();
-        ForwarderProcess f = new ForwarderProcess(p, err);
+                "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), "dev.vigil.app.Main"));
+        cmd.addAll(command);
+        int run = RUNS.incrementAndGet();
+        Path err = workDir.resolve("vigil-" + run + ".err");
+        Path out = workDir.resolve("vigil-" + run + ".out");
+        Process p = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        ForwarderProcess f = new ForwarderProcess(p, err, out, serving);
         f.awaitServing();
         return f;
     }
@@ -48,7 +67,7 @@ final class ForwarderProcess implements AutoCloseable {
     private void awaitServing() throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (base == null) {
-            Matcher m = LISTENING.matcher(stderr());
+            Matcher m = serving.matcher(stderr() + "\n" + stdout());
             if (m.find()) {
                 base = URI.create(m.group(1));
                 break;
@@ -63,10 +82,18 @@ final class ForwarderProcess implements AutoCloseable {
     }
 
     String stderr() {
+        return read(errFile);
+    }
+
+    String stdout() {
+        return read(outFile);
+    }
+
+    private static String read(Path f) {
         try {
-            return Files.exists(errFile) ? Files.readString(errFile, StandardCharsets.UTF_8) : "";
+            return Files.exists(f) ? Files.readString(f, StandardCharsets.UTF_8) : "";
         } catch (IOException e) {
-            return "(cannot read " + errFile + ": " + e.getMessage() + ")";
+            return "(cannot read " + f + ": " + e.getMessage() + ")";
         }
     }
 
