@@ -93,6 +93,8 @@ public final class LogShipper implements AutoCloseable {
     /** Files read to their end (or not to be read), with their fingerprints. */
     private final Map<DevInode, String> finished = new HashMap<>();
     private final ArrayDeque<Note> notes = new ArrayDeque<>();
+    /** The records of one chunk; reused, since the outputs take the items, not the list. */
+    private final List<Envelope> batch = new ArrayList<>(4096);
     private final long[] lastMarks;
     private final CountDownLatch stop = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -349,7 +351,8 @@ public final class LogShipper implements AutoCloseable {
             long lines = f.linesRead;
             long bad = f.malformed;
             long cut = f.truncated;
-            List<Envelope> batch = new ArrayList<>();
+            List<Envelope> batch = this.batch;
+            batch.clear();
             int n;
             try {
                 n = f.read(batch, encoder, now);
