@@ -50,6 +50,9 @@ final class LogsCommand implements Callable<Integer> {
     String scanInterval;
     @Option(names = "--metrics-file", paramLabel = "FILE", description = "Write Prometheus text metrics to FILE every 5 s and at exit (textfile collector).")
     Path metricsFile;
+    @Option(names = "--metrics-interval", paramLabel = "DURATION", defaultValue = "5s", hidden = true,
+            description = "How often --metrics-file is written (benchmarks).")
+    String metricsInterval;
     @Option(names = "--duration", paramLabel = "DURATION", hidden = true, description = "Stop after this long (tests).")
     String duration;
 
@@ -62,9 +65,11 @@ final class LogsCommand implements Callable<Integer> {
         }
         Pattern multiline;
         Duration scan;
+        long metricsMillis;
         try {
             multiline = multilineStart == null ? null : Pattern.compile(multilineStart);
             scan = Durations.parse(scanInterval);
+            metricsMillis = Math.max(10, Durations.parse(metricsInterval).toMillis());
         } catch (IllegalArgumentException e) { // a bad pattern (PatternSyntaxException) or duration
             err.println("vigil: logs: " + e.getMessage());
             return 2;
@@ -102,7 +107,7 @@ final class LogsCommand implements Callable<Integer> {
             timer.schedule(shipper::stop, Durations.parse(duration).toMillis(), TimeUnit.MILLISECONDS);
         }
         if (metricsFile != null) {
-            timer.scheduleAtFixedRate(() -> writeMetrics(shipper, outputs), 5, 5, TimeUnit.SECONDS);
+            timer.scheduleAtFixedRate(() -> writeMetrics(shipper, outputs), metricsMillis, metricsMillis, TimeUnit.MILLISECONDS);
         }
         err.println("vigil: shipping logs from " + (podsDir != null ? podsDir : "") + (nodeLogs.isEmpty() ? "" : " " + nodeLogs)
                 + " to " + OutputFlags.describe(outputs) + ", checkpoints in " + checkpoints);
