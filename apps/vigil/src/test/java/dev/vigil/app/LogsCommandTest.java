@@ -2,6 +2,10 @@ package dev.vigil.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -58,10 +64,14 @@ class LogsCommandTest {
     }
 
     private Process child(Path out) throws Exception {
+        return child("file:path=" + out + ",batch.size=50");
+    }
+
+    private Process child(String output) throws Exception {
         List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
                 "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), "dev.vigil.app.Main", "logs",
                 "--pods-dir", tmp.resolve("pods").toString(), "--checkpoints", tmp.resolve("cp").toString(), "--no-spool",
-                "--scan-interval", "100ms", "--output", "file:path=" + out + ",batch.size=50");
+                "--scan-interval", "100ms", "--output", output);
         return new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(tmp.resolve("child.err").toFile()).start();
     }
@@ -95,6 +105,21 @@ class LogsCommandTest {
         } catch (java.io.IOException e) {
             return 0;
         }
+    }
+
+    /** Every offset in the checkpoint file, by file name (empty when there is none yet). */
+    private Map<String, Long> checkpointOffsets() {
+        Map<String, Long> offsets = new HashMap<>();
+        try {
+            String json = Files.readString(tmp.resolve("cp/checkpoints.json"));
+            Matcher m = Pattern.compile("\"path\":\"([^\"]+)\"[^}]*?\"offset\":(\\d+)").matcher(json);
+            while (m.find()) {
+                offsets.put(m.group(1), Long.parseLong(m.group(2)));
+            }
+        } catch (java.io.IOException e) {
+            // not written yet
+        }
+        return offsets;
     }
 
     private static boolean has(Path out, int n) {
@@ -162,5 +187,95 @@ class LogsCommandTest {
         assertThat(duplicates).isLessThanOrEqualTo(before - acknowledged);
         assertThat(acknowledged).isPositive();
         assertThat(second.exitValue()).isZero();
+    }
+
+    /**
+     * A destination that answers 503 for a while, then 200 (the {@code elasticsearch} output against a local
+     * {@code _bulk}): while it refuses, the checkpoints stay at the start; afterwards every line of both files is
+     * stored, each file's lines first stored in their order, and the checkpoints reach the ends of the files.
+     */
+    @Test
+    void aDestinationDownForAWhileThenBackGetsEveryLineInOrderAndCheckpointsWait() throws Exception {
+        Path pod = tmp.resolve("pods/shop_cart-7d9f_0d3c-uid");
+        Map<String, Path> files = Map.of("app", Files.createDirectories(pod.resolve("app")).resolve("0.log"),
+                "side", Files.createDirectories(pod.resolve("side")).resolve("0.log"));
+        int perFile = 3000;
+        Pattern doc = Pattern.compile("\"message\":\"(app|side) (\\d+)\"");
+        AtomicBoolean up = new AtomicBoolean();
+        AtomicInteger refused = new AtomicInteger();
+        Map<String, List<Integer>> stored = new HashMap<>(Map.of("app", new ArrayList<>(), "side", new ArrayList<>()));
+        HttpServer es = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        es.createContext("/_bulk", ex -> {
+            try (ex) {
+                String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+                byte[] answer;
+                if (!up.get()) {
+                    refused.incrementAndGet();
+                    answer = "{\"error\":\"unavailable\"}".getBytes(StandardCharsets.UTF_8);
+                    ex.sendResponseHeaders(503, answer.length);
+                } else {
+                    synchronized (stored) {
+                        Matcher m = doc.matcher(body);
+                        while (m.find()) {
+                            stored.get(m.group(1)).add(Integer.parseInt(m.group(2)));
+                        }
+                    }
+                    answer = "{\"took\":1,\"errors\":false,\"items\":[]}".getBytes(StandardCharsets.UTF_8);
+                    ex.sendResponseHeaders(200, answer.length);
+                }
+                try (OutputStream o = ex.getResponseBody()) {
+                    o.write(answer);
+                }
+            }
+        });
+        es.start();
+        writeNumbered(files, 0, perFile / 2);
+        Process p = child("elasticsearch:hostport=http://127.0.0.1:" + es.getAddress().getPort()
+                + ",index=logs,batch.size=200,batch.linger=20ms,retry.initial=20ms,retry.max=100ms,retry.maxelapsed=1h");
+        try {
+            await("the destination refused a few times", () -> refused.get() >= 5);
+            writeNumbered(files, perFile / 2, perFile); // more lines while it is down
+            long end = System.nanoTime() + Duration.ofMillis(1500).toNanos();
+            while (System.nanoTime() < end) { // checkpoints are saved every 250 ms: they must stay at the start
+                assertThat(checkpointOffsets().values()).allMatch(o -> o == 0);
+                new CountDownLatch(1).await(50, TimeUnit.MILLISECONDS);
+            }
+            assertThat(refused.get()).isGreaterThanOrEqualTo(10);
+            up.set(true);
+            await("every line stored", () -> {
+                synchronized (stored) {
+                    return stored.values().stream().allMatch(l -> l.stream().distinct().count() == perFile);
+                }
+            });
+            long[] sizes = {Files.size(files.get("app")), Files.size(files.get("side"))};
+            await("checkpoints at the ends of the files", () -> {
+                Map<String, Long> cp = checkpointOffsets();
+                return Long.valueOf(sizes[0]).equals(cp.get(files.get("app").toString()))
+                        && Long.valueOf(sizes[1]).equals(cp.get(files.get("side").toString()));
+            });
+        } finally {
+            p.destroy();
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            es.stop(0);
+        }
+        assertThat(p.exitValue()).as(Files.readString(tmp.resolve("child.err"))).isZero();
+        synchronized (stored) {
+            for (Map.Entry<String, List<Integer>> e : stored.entrySet()) {
+                List<Integer> firsts = e.getValue().stream().distinct().toList();
+                assertThat(firsts).as(e.getKey() + ": first arrivals in file order").isSorted().hasSize(perFile);
+                assertThat(firsts.getFirst()).isZero();
+                assertThat(firsts.getLast()).isEqualTo(perFile - 1);
+            }
+        }
+    }
+
+    private static void writeNumbered(Map<String, Path> files, int from, int to) throws Exception {
+        for (Map.Entry<String, Path> f : files.entrySet()) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = from; i < to; i++) {
+                sb.append(cri(f.getKey() + " " + i));
+            }
+            Files.writeString(f.getValue(), sb, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        }
     }
 }
