@@ -2,7 +2,6 @@ package dev.vigil.app;
 
 import dev.vigil.logs.LogShipper;
 import dev.vigil.pipeline.ConfigException;
-import dev.vigil.rules.output.AlertFormatter;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -40,13 +39,13 @@ final class LogsCommand implements Callable<Integer> {
     Path podsDir;
     @Option(names = "--node-logs", paramLabel = "GLOB", description = "Node log files, e.g. '/var/log/*.log' (wildcards in the file name; repeatable).")
     List<String> nodeLogs = new ArrayList<>();
-    @Option(names = "--checkpoints", paramLabel = "DIR", required = true, description = "Directory of the read positions (checkpoints.json).")
+    @Option(names = "--checkpoints", paramLabel = "DIR", description = "Directory of the read positions (checkpoints.json); required unless the config file's logs: section has it.")
     Path checkpoints;
     @Option(names = "--node-name", paramLabel = "NAME", description = "The node name in every record (default: $NODE_NAME, else the host name).")
     String nodeName;
     @Option(names = "--multiline-start", paramLabel = "REGEX", description = "Lines matching this start a record; other lines join the one before (stack traces).")
     String multilineStart;
-    @Option(names = "--scan-interval", paramLabel = "DURATION", defaultValue = "1s", description = "How often to look for new and rotated files. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--scan-interval", paramLabel = "DURATION", description = "How often to look for new and rotated files. Default: 1s.")
     String scanInterval;
     @Option(names = "--metrics-file", paramLabel = "FILE", description = "Write Prometheus text metrics to FILE every 5 s and at exit (textfile collector).")
     Path metricsFile;
@@ -59,16 +58,12 @@ final class LogsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        if (podsDir == null && nodeLogs.isEmpty()) {
-            err.println("vigil: logs: give --pods-dir DIR and/or --node-logs GLOB");
-            return 2;
-        }
         Pattern multiline;
         Duration scan;
         long metricsMillis;
         try {
             multiline = multilineStart == null ? null : Pattern.compile(multilineStart);
-            scan = Durations.parse(scanInterval);
+            scan = scanInterval == null ? null : Durations.parse(scanInterval);
             metricsMillis = Math.max(10, Durations.parse(metricsInterval).toMillis());
         } catch (IllegalArgumentException e) { // a bad pattern (PatternSyntaxException) or duration
             err.println("vigil: logs: " + e.getMessage());
@@ -78,6 +73,20 @@ final class LogsCommand implements Callable<Integer> {
         VigilConfig cfg;
         try {
             cfg = outputOptions.loadConfig();
+        } catch (ConfigException e) {
+            err.println("vigil: " + e.getMessage());
+            return 2;
+        }
+        VigilConfig.Logs logs = merged(cfg.logs(), multiline, scan);
+        if (logs.podsDir() == null && logs.nodeLogs().isEmpty()) {
+            err.println("vigil: logs: give --pods-dir DIR and/or --node-logs GLOB (or a logs: section in --config)");
+            return 2;
+        }
+        if (logs.checkpoints() == null) {
+            err.println("vigil: logs: give --checkpoints DIR (or logs.checkpoints in --config)");
+            return 2;
+        }
+        try {
             outputs = outputOptions.start(cfg);
             if (outputs == null) {
                 err.println("vigil: no outputs: give --output TYPE:KEY=VALUE,... (e.g. --output file:path=OUT.jsonl)");
@@ -87,17 +96,12 @@ final class LogsCommand implements Callable<Integer> {
             err.println("vigil: " + e.getMessage());
             return 2;
         }
-        String node = nodeName != null ? nodeName
-                : System.getenv("NODE_NAME") != null ? System.getenv("NODE_NAME") : AlertFormatter.defaultHostname();
-        LogShipper.Settings base = LogShipper.Settings.defaults(podsDir, nodeLogs, checkpoints, node);
-        LogShipper.Settings settings = new LogShipper.Settings(podsDir, nodeLogs, checkpoints, node, multiline, scan,
-                base.checkpointInterval(), base.multilineTimeout(), base.bufferBytes());
         LogShipper shipper;
         try {
-            shipper = new LogShipper(settings, outputs.outputs());
+            shipper = new LogShipper(LogsInRun.settings(logs), outputs.outputs());
         } catch (IOException e) {
             outputs.close();
-            err.println("vigil: logs: checkpoints in " + checkpoints + ": " + e.getMessage());
+            err.println("vigil: logs: checkpoints in " + logs.checkpoints() + ": " + e.getMessage());
             return 2;
         }
         ForwardCommand.onTermination(err, shipper::stop);
@@ -109,8 +113,8 @@ final class LogsCommand implements Callable<Integer> {
         if (metricsFile != null) {
             timer.scheduleAtFixedRate(() -> writeMetrics(shipper, outputs), metricsMillis, metricsMillis, TimeUnit.MILLISECONDS);
         }
-        err.println("vigil: shipping logs from " + (podsDir != null ? podsDir : "") + (nodeLogs.isEmpty() ? "" : " " + nodeLogs)
-                + " to " + OutputFlags.describe(outputs) + ", checkpoints in " + checkpoints);
+        err.println("vigil: shipping logs from " + sources(logs) + " to " + OutputFlags.describe(outputs) + ", checkpoints in "
+                + logs.checkpoints());
         err.flush();
         try {
             shipper.run(outputOptions.shutdownDeadline());
@@ -125,6 +129,20 @@ final class LogsCommand implements Callable<Integer> {
             err.flush();
         }
         return 0;
+    }
+
+    /** The flags, each over the config file's {@code logs:} value (when there is a section). */
+    private VigilConfig.Logs merged(VigilConfig.Logs file, Pattern multiline, Duration scan) {
+        VigilConfig.Logs f = file != null ? file
+                : new VigilConfig.Logs(null, List.of(), null, null, null, Duration.ofSeconds(1), "the command line");
+        return new VigilConfig.Logs(podsDir != null ? podsDir : f.podsDir(), nodeLogs.isEmpty() ? f.nodeLogs() : nodeLogs,
+                checkpoints != null ? checkpoints : f.checkpoints(), nodeName != null ? nodeName : f.nodeName(),
+                multiline != null ? multiline : f.multilineStart(), scan != null ? scan : f.scanInterval(), f.where());
+    }
+
+    /** "DIR [GLOB, …]" for the start line. */
+    static String sources(VigilConfig.Logs l) {
+        return (l.podsDir() != null ? l.podsDir().toString() : "") + (l.nodeLogs().isEmpty() ? "" : " " + l.nodeLogs());
     }
 
     private void writeMetrics(LogShipper shipper, Forwarder outputs) {

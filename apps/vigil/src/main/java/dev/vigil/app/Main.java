@@ -161,11 +161,26 @@ public final class Main implements Runnable {
             }
             err.println("vigil: " + rs.runningRules().size() + " rules running (" + rs.rules().size() + " loaded)");
             try {
-                return outputFlags.runWith(err, (forwarder, cfg) -> runWithAudit(cfg, forwarder, rs, stopAfter, every, out, err));
+                return outputFlags.runWith(err, (forwarder, cfg) -> runWithLogs(cfg, forwarder, rs, stopAfter, every, out, err));
             } catch (IOException | InterruptedException | RuntimeException e) {
                 throw e;
             } catch (Exception e) {
                 throw new IllegalStateException(e);
+            }
+        }
+
+        /** With the config file's logs section, the log shipper runs beside the agent and stops with it. */
+        private int runWithLogs(VigilConfig cfg, Forwarder forwarder, RuleSet rs, Duration stopAfter, Duration every, PrintWriter out,
+                PrintWriter err) throws IOException, InterruptedException {
+            LogsInRun logs;
+            try {
+                logs = LogsInRun.start(cfg.logs(), forwarder, outputFlags.shutdownDeadline(), err);
+            } catch (dev.vigil.pipeline.ConfigException e) {
+                err.println("vigil: " + e.getMessage());
+                return 2;
+            }
+            try (logs) {
+                return runWithAudit(cfg, forwarder, rs, stopAfter, every, out, err);
             }
         }
 

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,6 +14,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
 import org.snakeyaml.engine.v2.exceptions.Mark;
@@ -47,7 +50,16 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  * </pre>
  */
 record VigilConfig(Path file, Path spool, Map<String, String> customFields, List<String> customTags, Forward forward,
-        List<OutputSettings> outputs, Audit audit) {
+        List<OutputSettings> outputs, Audit audit, Logs logs) {
+
+    /**
+     * The {@code logs:} section: node log shipping (docs/log-shipping.md), read by `vigil logs --config`
+     * (its flags take precedence) and run inside `vigil run` into the agent's outputs. Null when absent.
+     *
+     * @param multilineStart null: no multiline joining
+     */
+    record Logs(Path podsDir, List<String> nodeLogs, Path checkpoints, String nodeName, Pattern multilineStart,
+            Duration scanInterval, String where) {}
 
     /**
      * The {@code audit:} section: the Kubernetes audit pipeline run inside `vigil run` — a store,
@@ -73,9 +85,11 @@ record VigilConfig(Path file, Path spool, Map<String, String> customFields, List
         static final Forward NONE = new Forward(null, null, null, null, null);
     }
 
-    static final VigilConfig EMPTY = new VigilConfig(null, null, Map.of(), List.of(), Forward.NONE, List.of(), null);
+    static final VigilConfig EMPTY = new VigilConfig(null, null, Map.of(), List.of(), Forward.NONE, List.of(), null, null);
 
-    private static final Set<String> TOP = Set.of("spool", "customfields", "customtags", "forward", "outputs", "audit");
+    private static final Set<String> TOP = Set.of("spool", "customfields", "customtags", "forward", "outputs", "audit", "logs");
+    private static final Set<String> LOGS = Set.of("podsdir", "nodelogs", "checkpoints", "nodename", "multilinestart",
+            "scaninterval");
     private static final Set<String> AUDIT = Set.of("store", "rules", "sensitive", "maxsize", "maxbackup", "maxage", "signingkey",
             "serve", "follow");
     private static final Set<String> SERVE = Set.of("listen", "path", "tls", "tokenfile", "plainhttp");
@@ -102,7 +116,7 @@ record VigilConfig(Path file, Path spool, Map<String, String> customFields, List
             throw new ConfigException(file + ": not valid YAML: " + e.getMessage());
         }
         if (root.isEmpty()) {
-            return new VigilConfig(file, null, Map.of(), List.of(), Forward.NONE, List.of(), null);
+            return new VigilConfig(file, null, Map.of(), List.of(), Forward.NONE, List.of(), null, null);
         }
         try {
             return read(file, root.get());
@@ -120,6 +134,7 @@ record VigilConfig(Path file, Path spool, Map<String, String> customFields, List
         Forward forward = Forward.NONE;
         List<OutputSettings> outputs = new ArrayList<>();
         Audit audit = null;
+        Logs logs = null;
         for (NodeTuple t : top.getValue()) {
             String key = r.key(t, TOP, "the top level");
             Node v = t.getValueNode();
@@ -136,10 +151,11 @@ record VigilConfig(Path file, Path spool, Map<String, String> customFields, List
                     }
                 }
                 case "audit" -> audit = r.audit(v);
+                case "logs" -> logs = r.logs(v);
                 default -> throw new IllegalStateException(key);
             }
         }
-        return new VigilConfig(file, spool, customFields, customTags, forward, outputs, audit);
+        return new VigilConfig(file, spool, customFields, customTags, forward, outputs, audit, logs);
     }
 
     /** Walks the node tree; errors carry file:line:column. Unchecked inside lambdas, rethrown as ConfigException. */
@@ -305,6 +321,47 @@ record VigilConfig(Path file, Path spool, Map<String, String> customFields, List
                 throw new Bad(error(n, "audit.follow needs 'log' (kube-apiserver's --audit-log-path)"));
             }
             return new Follow(log, checkpoint, poll);
+        }
+
+        Logs logs(Node n) throws Bad {
+            Path podsDir = null;
+            List<String> nodeLogs = new ArrayList<>();
+            Path checkpoints = null;
+            String nodeName = null;
+            Pattern multiline = null;
+            Duration scan = Duration.ofSeconds(1);
+            for (NodeTuple t : mapping(n, "logs").getValue()) {
+                String k = key(t, LOGS, "logs");
+                Node v = t.getValueNode();
+                switch (k) {
+                    case "podsdir" -> podsDir = Path.of(scalar(v, "logs.podsdir"));
+                    case "nodelogs" -> nodeLogs.addAll(strings(v, "logs.nodelogs"));
+                    case "checkpoints" -> checkpoints = Path.of(scalar(v, "logs.checkpoints"));
+                    case "nodename" -> nodeName = scalar(v, "logs.nodename");
+                    case "multilinestart" -> {
+                        try {
+                            multiline = Pattern.compile(scalar(v, "logs.multilinestart"));
+                        } catch (PatternSyntaxException e) {
+                            throw new Bad(error(v, "logs.multilinestart: " + e.getDescription()));
+                        }
+                    }
+                    case "scaninterval" -> {
+                        try {
+                            scan = Durations.parse(scalar(v, "logs.scaninterval"));
+                        } catch (IllegalArgumentException e) {
+                            throw new Bad(error(v, "logs.scaninterval: " + e.getMessage()));
+                        }
+                    }
+                    default -> throw new IllegalStateException(k);
+                }
+            }
+            if (checkpoints == null) {
+                throw new Bad(error(n, "logs needs a 'checkpoints' directory"));
+            }
+            if (podsDir == null && nodeLogs.isEmpty()) {
+                throw new Bad(error(n, "logs needs 'podsdir' (e.g. /var/log/pods) and/or 'nodelogs' (globs)"));
+            }
+            return new Logs(podsDir, List.copyOf(nodeLogs), checkpoints, nodeName, multiline, scan, at(n));
         }
 
         private List<String> strings(Node v, String what) throws Bad {

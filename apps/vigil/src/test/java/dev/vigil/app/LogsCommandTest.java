@@ -63,6 +63,32 @@ class LogsCommandTest {
         assertThat(tmp.resolve("cp/checkpoints.json")).exists();
     }
 
+    @Test
+    void theConfigFilesLogsSectionRunsWithVigilLogsAndInsideVigilRun() throws Exception {
+        Files.writeString(containerLog(), cri("from a pod"));
+        Path out = tmp.resolve("OUT.jsonl");
+        Path config = Files.writeString(tmp.resolve("vigil.yaml"), """
+                outputs:
+                  - {type: file, path: %s}
+                logs:
+                  podsdir: %s
+                  checkpoints: %s
+                  nodename: node-9
+                  scaninterval: 100ms
+                """.formatted(out, tmp.resolve("pods"), tmp.resolve("cp")));
+        CliTest.Result r = CliTest.run("logs", "--config", config.toString(), "--no-spool", "--duration", "2s");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Files.readAllLines(out)).singleElement().asString().contains("\"message\":\"from a pod\"", "\"host\":\"node-9\"");
+
+        // inside the agent: the checkpoint left by `vigil logs` is honoured, only the new line comes
+        Files.writeString(containerLog(), cri("while the agent runs"), StandardOpenOption.APPEND);
+        CliTest.Result run = CliTest.run("run", "--config", config.toString(), "--no-spool", "--duration", "3s",
+                "--stats-interval", "1h");
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.err()).contains("vigil: shipping logs from " + tmp.resolve("pods"), "vigil: logs stopped: 1 lines");
+        assertThat(Files.readAllLines(out)).hasSize(2).last().asString().contains("\"message\":\"while the agent runs\"");
+    }
+
     private Process child(Path out) throws Exception {
         return child("file:path=" + out + ",batch.size=50");
     }

@@ -109,4 +109,38 @@ class VigilConfigTest {
         assertThatThrownBy(() -> VigilConfig.load(write("audit:\n  store: /x\n  maxsize: big\n  follow: {log: /y}\n")))
                 .hasMessageContaining("audit.maxsize: 'big'");
     }
+
+    @Test
+    void theLogsSection() throws Exception {
+        VigilConfig c = VigilConfig.load(write("""
+                logs:
+                  podsdir: /var/log/pods
+                  nodelogs: ['/var/log/*.log', /var/log/syslog]
+                  checkpoints: /var/lib/vigil/logs
+                  nodename: node-1
+                  multilinestart: '^\\d{4}-'
+                  scaninterval: 2s
+                """));
+        VigilConfig.Logs l = c.logs();
+        assertThat(l.podsDir()).isEqualTo(Path.of("/var/log/pods"));
+        assertThat(l.nodeLogs()).containsExactly("/var/log/*.log", "/var/log/syslog");
+        assertThat(l.checkpoints()).isEqualTo(Path.of("/var/lib/vigil/logs"));
+        assertThat(l.nodeName()).isEqualTo("node-1");
+        assertThat(l.multilineStart().matcher("2026-11-26 boom").find()).isTrue();
+        assertThat(l.scanInterval()).isEqualTo(java.time.Duration.ofSeconds(2));
+        String doc = Files.readString(CliTest.repo().resolve("docs/configuration.md"));
+        int start = doc.indexOf("```yaml\n", doc.indexOf("## The `logs:` section")) + 8;
+        VigilConfig.Logs documented = VigilConfig.load(write(doc.substring(start, doc.indexOf("```", start)))).logs();
+        assertThat(documented.multilineStart().matcher("2026-11-26 10:00:00 ERROR").find()).isTrue();
+        assertThat(documented.nodeLogs()).containsExactly("/var/log/*.log");
+        assertThat(VigilConfig.load(write("logs: {nodelogs: /var/log/x.log, checkpoints: /cp}\n")).logs().scanInterval())
+                .isEqualTo(java.time.Duration.ofSeconds(1));
+        for (String[] bad : new String[][] {
+                {"logs:\n  podsdir: /p\n", "vigil.yaml:2:3", "needs a 'checkpoints'"},
+                {"logs:\n  checkpoints: /cp\n", "'podsdir'", "'nodelogs'"},
+                {"logs:\n  checkpoints: /cp\n  podsdir: /p\n  multilinestart: '('\n", "vigil.yaml:4:19", "logs.multilinestart"},
+                {"logs:\n  checkpoints: /cp\n  pods-dir: /p\n", "vigil.yaml:3:3", "unknown key 'pods-dir'"}}) {
+            assertThatThrownBy(() -> VigilConfig.load(write(bad[0]))).hasMessageContaining(bad[1]).hasMessageContaining(bad[2]);
+        }
+    }
 }
