@@ -47,15 +47,16 @@ public final class LogsBench {
                 "sinks", "file,null", "modes", "nospool", "java", "java", "jar", "apps/vigil/target/vigil.jar",
                 "vigil-jvm", "-Xmx256m -XX:+UseSerialGC", "timeout", "600", "rsyslog", "rsyslogd"));
         for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (!a.startsWith("--")) {
-                throw new IllegalArgumentException("unknown argument " + a);
-            }
-            String k = a.substring(2);
+            String k = args[i].startsWith("--") ? args[i].substring(2) : "";
             if (k.equals("keep") || k.equals("no-rsyslog")) {
                 opt.put(k, "true");
-            } else {
+            } else if ((opt.containsKey(k) || k.equals("work") || k.equals("jfr")) && i + 1 < args.length) {
                 opt.put(k, args[++i]);
+            } else {
+                System.err.println("LogsBench: unknown or incomplete option " + args[i] + "; options: --mib N --pods N --containers N"
+                        + " --sinks file,null --modes nospool,spool --vigil-jvm OPTS --jar PATH --java PATH --rsyslog PATH"
+                        + " --no-rsyslog --work DIR --keep --jfr DIR --timeout SECONDS");
+                System.exit(2);
             }
         }
         LogsBench b = new LogsBench(opt);
