@@ -277,6 +277,9 @@ public record FalcoAlert(
             throw new AlertFormatException("invalid JSON at offset " + e.getLocation().getByteOffset() + ": " + e.getOriginalMessage());
         } catch (IOException e) {
             throw new AlertFormatException("unreadable body: " + e.getMessage());
+        } catch (NumberFormatException e) {
+            // a number Jackson reads but cannot convert (an exponent of thousands of digits)
+            throw new AlertFormatException("unreadable number in \"output_fields\": " + e.getMessage());
         }
     }
 
@@ -307,7 +310,7 @@ public record FalcoAlert(
      * {@code YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)} without {@link OffsetDateTime}; {@code
      * Long.MIN_VALUE} for anything else (a zero time, a leap second, another form), left to the full parser.
      */
-    private static long fastTimeNanos(String t) {
+    static long fastTimeNanos(String t) {
         int n = t.length();
         if (n < 20 || t.charAt(4) != '-' || t.charAt(7) != '-' || (t.charAt(10) != 'T' && t.charAt(10) != 't')
                 || t.charAt(13) != ':' || t.charAt(16) != ':') {
@@ -319,8 +322,9 @@ public record FalcoAlert(
         int hour = digits(t, 11, 13);
         int minute = digits(t, 14, 16);
         int second = digits(t, 17, 19);
-        if (year <= 1 || month < 1 || month > 12 || day < 1 || day > java.time.YearMonth.of(year, month).lengthOfMonth()
-                || hour > 23 || minute > 59 || second > 59) {
+        // (outside 1678-2261 the nanoseconds overflow a long: the full parser names it)
+        if (year < 1678 || year > 2261 || month < 1 || month > 12 || day < 1 || day > java.time.YearMonth.of(year, month).lengthOfMonth()
+                || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
             return Long.MIN_VALUE;
         }
         int i = 19;

@@ -27,9 +27,8 @@ class FalcoAlertTest {
         assertThat(received(" " + FALCO + " ").canonical()).as("spaces around the object").isTrue();
     }
 
-    @Test
-    void anythingTheAlertWouldWriteDifferentlyIsNotCanonical() throws Exception {
-        Map<String, String> variants = Map.ofEntries(
+    /** Received alerts that are not canonical, by what makes them so. */
+    static final Map<String, String> NOT_CANONICAL = Map.ofEntries(
                 Map.entry("a uuid", FALCO.replace("{\"hostname\"", "{\"uuid\":\"x\",\"hostname\"")),
                 Map.entry("lower-case priority", FALCO.replace("\"Warning\"", "\"warning\"")),
                 Map.entry("no source", FALCO.replace("\"source\":\"syscall\",", "")),
@@ -43,7 +42,10 @@ class FalcoAlertTest {
                 Map.entry("a structured field", FALCO.replace("\"evt.num\":42", "\"evt.num\":[1]")),
                 Map.entry("a repeated field", FALCO.replace("\"ok\":true", "\"ok\":true,\"ok\":false")),
                 Map.entry("several lines", FALCO.replace(",\"rule\"", ",\n\"rule\"")));
-        for (Map.Entry<String, String> v : variants.entrySet()) {
+
+    @Test
+    void anythingTheAlertWouldWriteDifferentlyIsNotCanonical() throws Exception {
+        for (Map.Entry<String, String> v : NOT_CANONICAL.entrySet()) {
             assertThat(received(v.getValue()).canonical()).as(v.getKey()).isFalse();
         }
     }
@@ -58,7 +60,7 @@ class FalcoAlertTest {
             assertThat(a.timeNanos()).as(t).isEqualTo(o.toEpochSecond() * 1_000_000_000L + o.getNano());
         }
         for (String bad : new String[] {"2026-02-30T10:00:00Z", "2026-11-26T24:00:00Z", "2026-11-26T10:00:00", "2026-11-26 10:00:00Z",
-                "2026-11-26T10:00:00.1234567890Z", "1970-01-01T00:00:00Z", "0001-01-01T00:00:00Z"}) {
+                "2026-11-26T10:00:00.1234567890Z", "1970-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "2026-11-26T10:00:0fZ", "2026-11-26Tx0:00:00Z", "2026-11-26T10:-1:00Z", "0026-11-26T10:00:00.123456789Z", "2300-01-01T00:00:00Z"}) {
             assertThatThrownBy(() -> FalcoAlert.parse(FALCO.replace("2026-11-26T10:00:00.123456789Z", bad).getBytes(StandardCharsets.UTF_8)))
                     .as(bad).isInstanceOf(AlertFormatException.class).hasMessageContaining("\"time\"");
         }
@@ -75,5 +77,11 @@ class FalcoAlertTest {
         assertThatThrownBy(() -> a.outputFields().entrySet().clear()).isInstanceOf(UnsupportedOperationException.class);
         assertThatThrownBy(() -> a.outputFields().keySet().remove("ok")).isInstanceOf(UnsupportedOperationException.class);
         assertThat(a.toJson()).contains("\"output_fields\":{\"evt.num\":42,\"n\":null,\"ok\":true,\"proc.name\":\"sh\"}");
+    }
+
+    @Test
+    void aNumberJacksonCannotConvertIsAnInvalidAlertNotACrash() {
+        assertThatThrownBy(() -> FalcoAlert.parse(FALCO.replace("\"evt.num\":42", "\"evt.num\":1E5678901234567890")
+                .getBytes(StandardCharsets.UTF_8))).isInstanceOf(AlertFormatException.class).hasMessageContaining("number");
     }
 }
