@@ -25,7 +25,7 @@ abstract class AlertSink implements Sink {
             logCount += e.isLog() ? 1 : 0;
         }
         if (logCount == 0) {
-            return parsed(batch, Envelope::alert, "not a valid alert: ", this::deliver);
+            return deliverAlerts(batch);
         }
         if (logCount == batch.size()) {
             return deliverLogs(batch);
@@ -47,7 +47,7 @@ abstract class AlertSink implements Sink {
         }
         Status[] statuses = new Status[n];
         String[] reasons = new String[n];
-        spread(parsed(alerts, Envelope::alert, "not a valid alert: ", this::deliver), alertAt, alerts.size(), statuses, reasons);
+        spread(deliverAlerts(alerts), alertAt, alerts.size(), statuses, reasons);
         spread(deliverLogs(logs), logAt, logs.size(), statuses, reasons);
         return SendResult.perItem(statuses, reasons);
     }
@@ -58,6 +58,14 @@ abstract class AlertSink implements Sink {
             statuses[position[j]] = r.status(j);
             reasons[position[j]] = r.reason(j);
         }
+    }
+
+    /**
+     * Sends the alert envelopes of a batch (never an empty list) and says what happened. This
+     * default reads each alert ({@link #parsed}, rejecting the invalid ones) and calls {@link #deliver}.
+     */
+    SendResult deliverAlerts(List<Envelope> alerts) throws InterruptedException {
+        return parsed(alerts, Envelope::alert, "not a valid alert: ", this::deliver);
     }
 
     /**

@@ -2,6 +2,8 @@ package dev.vigil.outputs.http;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import dev.vigil.pipeline.AlertFormatException;
+import dev.vigil.pipeline.AlertHead;
 import dev.vigil.pipeline.Batching;
 import dev.vigil.pipeline.ConfigException;
 import dev.vigil.pipeline.Envelope;
@@ -23,12 +25,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * Elasticsearch and OpenSearch through {@code _bulk}: for each alert the action line
  * {@code {"create":{"_index":…,"_id":<uuid>}}} and the document (the alert's fields plus
  * {@code @timestamp}). Using {@code create} with the uuid as id makes a resent batch harmless: the
- * copies already stored answer 409, which counts as delivered. The reply is read item by item:
+ * copies already stored answer 409, which counts as delivered. An alert whose stored bytes are in
+ * Falco's form ({@link AlertHead#scan}) is not parsed: its document is those bytes with
+ * {@code @timestamp} spliced in after the opening brace, written with the action line into a reused
+ * buffer; others (and all with {@code flattenfields}) are written from the parsed alert, with the same
+ * content. The reply is read item by item:
  * 2xx and 409 are delivered, 429 and 5xx retried, other codes rejected with the error's type and
  * reason.
  *
@@ -135,29 +142,111 @@ final class ElasticSink extends AlertSink {
         return out.toByteArray();
     }
 
+    /** The {@code _bulk} body for alerts written from their parsed fields. */
     byte[] body(List<FalcoAlert> alerts) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(alerts.size() * 1024);
-        for (FalcoAlert a : alerts) {
-            Json.write(out, g -> {
-                g.writeStartObject();
-                g.writeObjectFieldStart("create");
-                g.writeStringField("_index", indexFor(a));
-                if (a.uuid() != null) {
-                    g.writeStringField("_id", a.uuid());
-                }
-                g.writeEndObject();
-                g.writeEndObject();
-            });
-            out.write('\n');
-            Json.write(out, g -> {
-                g.writeStartObject();
-                g.writeStringField("@timestamp", a.time());
-                Json.alertMembers(g, a, flatten);
-                g.writeEndObject();
-            });
-            out.write('\n');
-        }
+        BodyBuffer out = new BodyBuffer(alerts.size() * 1024);
+        alerts.forEach(a -> writeParsed(out, a));
         return out.toByteArray();
+    }
+
+    /** The action line and the document of an alert, written from its fields. */
+    private void writeParsed(BodyBuffer out, FalcoAlert a) {
+        Json.write(out, g -> {
+            g.writeStartObject();
+            g.writeObjectFieldStart("create");
+            g.writeStringField("_index", indexFor(a));
+            if (a.uuid() != null) {
+                g.writeStringField("_id", a.uuid());
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        });
+        out.write('\n');
+        Json.write(out, g -> {
+            g.writeStartObject();
+            g.writeStringField("@timestamp", a.time());
+            Json.alertMembers(g, a, flatten);
+            g.writeEndObject();
+        });
+        out.write('\n');
+    }
+
+    /**
+     * One alert of a batch: its stored bytes in Falco's form with their {@link AlertHead}, or else the
+     * parsed alert.
+     */
+    private record Doc(byte[] body, AlertHead head, FalcoAlert alert) {
+        static Doc of(Envelope e) throws AlertFormatException {
+            AlertHead h = AlertHead.scan(e.body());
+            return h != null ? new Doc(e.body(), h, null) : new Doc(null, null, e.alert());
+        }
+    }
+
+    /**
+     * The action line and the document of an alert in Falco's form, from its bytes: {@code @timestamp}
+     * spliced in after the opening brace, the rest as stored (the same members and values that
+     * {@link #writeParsed} writes, the output fields in received order).
+     */
+    private void writeBytes(BodyBuffer out, byte[] body, AlertHead h) {
+        out.add(actionPrefix(h.timeNanos()));
+        if (h.hasUuid()) {
+            out.add(ID);
+            out.write(body, h.uuidStart(), h.uuidEnd() - h.uuidStart());
+            out.write('"');
+        }
+        out.add(ACTION_END);
+        out.add(TIMESTAMP);
+        out.write(body, h.timeStart(), AlertHead.TIME_LENGTH);
+        out.write('"');
+        out.write(',');
+        out.write(body, 1, body.length - 1);
+        out.write('\n');
+    }
+
+    private static final byte[] ID = ",\"_id\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ACTION_END = "}}\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TIMESTAMP = "{\"@timestamp\":\"".getBytes(StandardCharsets.US_ASCII);
+    private static final long NANOS_PER_DAY = 86_400_000_000_000L;
+
+    /** The start of the action line, up to the index name, for one UTC day; replaced when an alert of another day comes. */
+    private record Prefix(long day, byte[] bytes) {}
+
+    private volatile Prefix prefix;
+
+    private byte[] actionPrefix(long nanos) {
+        long day = Math.floorDiv(nanos, NANOS_PER_DAY);
+        Prefix p = prefix;
+        if (p == null || p.day() != day) {
+            String name = indexAt(nanos);
+            BodyBuffer b = new BodyBuffer(64);
+            b.add("{\"create\":{\"_index\":".getBytes(StandardCharsets.US_ASCII));
+            Json.write(b, g -> g.writeString(name));
+            p = new Prefix(day, b.toByteArray());
+            prefix = p;
+        }
+        return p.bytes();
+    }
+
+    @Override
+    SendResult deliverAlerts(List<Envelope> alerts) throws InterruptedException {
+        if (flatten) {
+            return super.deliverAlerts(alerts);
+        }
+        return parsed(alerts, Doc::of, "not a valid alert: ", docs -> {
+            BodyBuffer out = buffer();
+            try {
+                for (Doc d : docs) {
+                    if (d.head() != null) {
+                        writeBytes(out, d.body(), d.head());
+                    } else {
+                        writeParsed(out, d.alert());
+                    }
+                }
+                return bulk(out, docs.size());
+            } finally {
+                release(out);
+            }
+        });
     }
 
     @Override
@@ -170,11 +259,37 @@ final class ElasticSink extends AlertSink {
         return bulk(body(alerts), alerts.size());
     }
 
+    /** Body buffers kept for reuse (one per send in progress). */
+    private final ConcurrentLinkedQueue<BodyBuffer> buffers = new ConcurrentLinkedQueue<>();
+    /** A buffer grown beyond this (one huge batch) is not kept. */
+    private static final int KEEP_BYTES = 16 << 20;
+
+    private BodyBuffer buffer() {
+        BodyBuffer b = buffers.poll();
+        if (b == null) {
+            return new BodyBuffer(1 << 20);
+        }
+        b.reset();
+        return b;
+    }
+
+    private void release(BodyBuffer b) {
+        if (b.array().length <= KEEP_BYTES) {
+            buffers.offer(b);
+        }
+    }
+
     private SendResult bulk(byte[] body, int n) throws InterruptedException {
-        return http.send("POST", url, "application/x-ndjson", body, auth, gzip, r -> {
-            SendResult whole = HttpTransport.classify(r);
-            return whole.allDelivered() ? items(r.body(), n) : whole;
-        });
+        return http.send("POST", url, "application/x-ndjson", body, auth, gzip, r -> read(r, n));
+    }
+
+    private SendResult bulk(BodyBuffer body, int n) throws InterruptedException {
+        return http.send("POST", url, "application/x-ndjson", body.array(), body.size(), auth, gzip, r -> read(r, n));
+    }
+
+    private static SendResult read(HttpTransport.Response r, int n) {
+        SendResult whole = HttpTransport.classify(r);
+        return whole.allDelivered() ? items(r.body(), n) : whole;
     }
 
     /** Reads a {@code _bulk} reply into one outcome per item. */

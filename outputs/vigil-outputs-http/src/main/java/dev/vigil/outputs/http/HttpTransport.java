@@ -129,10 +129,17 @@ final class HttpTransport {
      */
     Response exchange(String method, URI uri, String contentType, byte[] body, Map<String, String> extra, boolean gzip)
             throws IOException, InterruptedException {
-        byte[] payload = gzip ? gzip(body) : body;
+        return exchange(method, uri, contentType, body, body.length, extra, gzip);
+    }
+
+    /** {@link #exchange} of the first {@code length} bytes of {@code body} (a reused buffer: kept until this returns). */
+    Response exchange(String method, URI uri, String contentType, byte[] body, int length, Map<String, String> extra, boolean gzip)
+            throws IOException, InterruptedException {
+        byte[] payload = gzip ? gzip(body, length) : body;
+        int size = gzip ? payload.length : length;
         HttpRequest.Builder b = HttpRequest.newBuilder(uri)
                 .timeout(timeout)
-                .method(method, HttpRequest.BodyPublishers.ofByteArray(payload))
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(payload, 0, size))
                 .setHeader("User-Agent", "Vigil")
                 .setHeader("Content-Type", contentType);
         if (gzip) {
@@ -158,8 +165,14 @@ final class HttpTransport {
     /** {@link #exchange} judged by {@code reader}; transport errors are retried. */
     SendResult send(String method, URI uri, String contentType, byte[] body, Map<String, String> extra, boolean gzip, Reader reader)
             throws InterruptedException {
+        return send(method, uri, contentType, body, body.length, extra, gzip, reader);
+    }
+
+    /** {@link #send(String, URI, String, byte[], Map, boolean, Reader)} of the first {@code length} bytes of {@code body}. */
+    SendResult send(String method, URI uri, String contentType, byte[] body, int length, Map<String, String> extra, boolean gzip,
+            Reader reader) throws InterruptedException {
         try {
-            return reader.read(exchange(method, uri, contentType, body, extra, gzip));
+            return reader.read(exchange(method, uri, contentType, body, length, extra, gzip));
         } catch (IOException e) {
             return failure(uri, e);
         }
@@ -222,10 +235,10 @@ final class HttpTransport {
         }
     }
 
-    private static byte[] gzip(byte[] body) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(body.length / 4 + 64);
+    private static byte[] gzip(byte[] body, int length) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(length / 4 + 64);
         try (GZIPOutputStream z = new GZIPOutputStream(out)) {
-            z.write(body);
+            z.write(body, 0, length);
         }
         return out.toByteArray();
     }

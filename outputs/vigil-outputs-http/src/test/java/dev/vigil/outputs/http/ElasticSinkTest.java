@@ -147,6 +147,76 @@ class ElasticSinkTest extends ReceiverTestBase {
         assertThat(second.header("Content-Encoding")).isNull();
     }
 
+    /** Bodies the sink sends from their bytes and bodies it must parse first, mixed in one batch. */
+    private static final List<String> BODIES = List.of(
+            Samples.ALERT_JSON,
+            Samples.alert().toJson(),
+            // another key order, no uuid, escapes and non-ASCII text, floats and a big integer
+            """
+            {"time":"2026-11-26T23:59:59.999999999Z","tags":[],"source":"k8s_audit","rule":"R \\"q\\" caf\u00e9 – naïve",\
+            "priority":"Informational","output_fields":{"z":-1.5e3,"a":"\\n\\t\\u0001/","big":123456789012345678901234567890,\
+            "ok":false,"n":null},"output":"","hostname":"h"}""",
+            // not in Falco's form: written from the parsed alert
+            Samples.ALERT_JSON.replace("\"Warning\"", "\"warning\""),
+            Samples.ALERT_JSON.replace("10:00:00.123456789Z", "11:00:00.123456789+01:00"),
+            Samples.ALERT_JSON.replace(",\"source\":\"syscalls\"", ""),
+            Samples.ALERT_JSON.replace("{\"hostname\"", "{\"extra\":{\"a\":1},\"hostname\""),
+            Samples.ALERT_JSON.replace("\"user.name\":\"root\"", "\"user.name\":[\"root\"]"),
+            Samples.ALERT_JSON.replace(",\"rule\"", ",\n\"rule\""),
+            " " + Samples.ALERT_JSON + " ");
+
+    @Test
+    void documentsFromStoredBytesHaveTheContentOfDocumentsWrittenFromTheAlert() throws Exception {
+        receiver.reply(200, created(BODIES.size() + 1));
+        List<dev.vigil.pipeline.Envelope> batch = new java.util.ArrayList<>();
+        List<FalcoAlert> parsed = new java.util.ArrayList<>();
+        for (String body : BODIES) {
+            byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            batch.add(dev.vigil.pipeline.Envelope.ofBody(bytes));
+            parsed.add(FalcoAlert.parse(bytes));
+        }
+        batch.add(dev.vigil.pipeline.Envelope.ofBody("{\"rule\":1}".getBytes()));
+        try (Sink sink = sink()) {
+            SendResult r = sink.send(batch);
+            for (int i = 0; i < BODIES.size(); i++) {
+                assertThat(r.status(i)).as("item %d", i).isEqualTo(Status.DELIVERED);
+            }
+            assertThat(r.status(BODIES.size())).isEqualTo(Status.REJECT);
+            assertThat(r.reason(BODIES.size())).startsWith("not a valid alert: ");
+            String expected = new String(((ElasticSink) sink).body(parsed), java.nio.charset.StandardCharsets.UTF_8);
+            String sent = receiver.only().text();
+            assertThat(sent).endsWith("\n");
+            List<String> got = sent.lines().toList();
+            List<String> want = expected.lines().toList();
+            assertThat(got).hasSize(want.size());
+            for (int i = 0; i < want.size(); i++) {
+                assertThat(JsonTree.parse(got.get(i))).as("line %d: %s", i, got.get(i)).isEqualTo(JsonTree.parse(want.get(i)));
+            }
+            // the first bodies went as they are, with @timestamp in front
+            assertThat(got.get(1)).isEqualTo("{\"@timestamp\":\"2026-11-26T10:00:00.123456789Z\"," + Samples.ALERT_JSON.substring(1));
+            assertThat(got.get(4)).startsWith("{\"create\":{\"_index\":\"vigil-2026.11.26\"}}");
+        }
+    }
+
+    @Test
+    void theBufferIsReusedWithoutLeftoversAcrossBatchesAndDays() throws Exception {
+        receiver.reply(200, created(2)).reply(200, created(1)).reply(200, created(1));
+        try (Sink sink = sink()) {
+            sink.send(Samples.envelopes(Samples.variant(1, Priority.WARNING), Samples.variant(2, Priority.WARNING)));
+            sink.send(Samples.envelopes(Samples.variant(14 * 3600, Priority.ERROR)));
+            sink.send(Samples.envelopes(Samples.variant(3, Priority.NOTICE)));
+        }
+        List<Receiver.Request> reqs = receiver.requests();
+        assertThat(reqs.get(0).text().lines()).hasSize(4);
+        List<String> second = reqs.get(1).text().lines().toList();
+        assertThat(second).hasSize(2);
+        assertThat(second.get(0)).isEqualTo("{\"create\":{\"_index\":\"vigil-2026.11.27\",\"_id\":\"00000000-0000-4000-8000-000000050400\"}}");
+        assertThat(JsonTree.obj(JsonTree.parse(second.get(1)))).containsEntry("priority", "Error");
+        List<String> third = reqs.get(2).text().lines().toList();
+        assertThat(third.get(0)).contains("\"vigil-2026.11.26\"");
+        assertThat(JsonTree.obj(JsonTree.parse(third.get(1)))).containsEntry("rule", "Rule 3");
+    }
+
     @Test
     void configurationErrors() {
         assertThatThrownBy(() -> new OpenSearchFactory().create(Samples.settings("opensearch")))

@@ -89,7 +89,8 @@ final class JsonTree {
                 return p.getText();
             }
             case VALUE_NUMBER_INT -> {
-                return p.getLongValue();
+                return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? new java.math.BigDecimal(p.getBigIntegerValue())
+                        : (Object) p.getLongValue();
             }
             case VALUE_NUMBER_FLOAT -> {
                 return p.getDecimalValue();
