@@ -9,7 +9,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * The accepted items of one output waiting for its worker: in memory ({@link MemoryBacklog}) or on
  * disk ({@link Spool}). Many threads append; exactly one worker takes batches and commits each
  * batch once every item of it is resolved (delivered, dead-lettered or given up). Items are taken
- * in append order and a batch is committed before the next one is taken.
+ * in append order and batches are committed in the order they were taken (with more than one batch
+ * in flight, later ones may be taken before earlier ones are committed).
  *
  * <p>Positions are monotonic longs: {@link #appendedMark()} is the position after the newest item,
  * {@link #resolvedMark()} the position before which everything is resolved; {@link #awaitResolved}
@@ -37,6 +38,8 @@ abstract class Backlog implements AutoCloseable {
     boolean closed;
     /** Threads waiting in awaitResolved; while any, take() does not linger. */
     private int flushers;
+    /** Set by wake(): a take() waiting for its first item returns an empty batch. */
+    private boolean woken;
 
     /** Appends one item; thread-safe. */
     final Appended append(Envelope e) {
@@ -132,6 +135,10 @@ abstract class Backlog implements AutoCloseable {
                 if (draining || closed) {
                     return null;
                 }
+                if (woken) {
+                    woken = false;
+                    return List.of();
+                }
                 long left = firstDeadline - System.nanoTime();
                 if (left <= 0) {
                     return List.of();
@@ -165,6 +172,25 @@ abstract class Backlog implements AutoCloseable {
                 next = closed ? null : peekLocked();
             }
             return batch;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Makes a {@link #take} that waits for its first item return an empty batch now (or the next one
+     * that would wait), so the worker can commit a batch whose delivery just ended.
+     */
+    final void wake() {
+        flag(() -> woken = true);
+    }
+
+    /** Sets a flag under the lock and wakes every waiter. */
+    private void flag(Runnable set) {
+        lock.lock();
+        try {
+            set.run();
+            changed.signalAll();
         } finally {
             lock.unlock();
         }
@@ -218,13 +244,7 @@ abstract class Backlog implements AutoCloseable {
 
     /** Stops lingering and lets the worker finish once nothing is left. */
     final void drain() {
-        lock.lock();
-        try {
-            draining = true;
-            changed.signalAll();
-        } finally {
-            lock.unlock();
-        }
+        flag(() -> draining = true);
     }
 
     /** Closes in order; what is left is kept (spool) or counted as dropped (memory). */

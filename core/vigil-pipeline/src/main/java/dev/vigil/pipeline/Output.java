@@ -25,6 +25,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * items go out in order and one stuck item holds back the rest (at-least-once, no loss). Between
  * waits it closes ended dedup windows and syncs the spool (at most once a second).
  *
+ * <p>With {@code batch.inflight} N &gt; 1 (default 2 for a batching sink that declares
+ * {@link Sink#concurrentSends()}, such as OpenSearch with idempotent {@code create}), the worker
+ * hands each batch to one of N sender threads {@code vigil-output-<name>-send-<i>} and takes the next
+ * while up to N are in flight; it still commits batches in the order taken, each once it and all
+ * earlier ones are resolved, so a stuck batch holds back the commits (and, once N are waiting, the
+ * sends) of later ones. Batches may then reach the destination out of order.
+ *
  * <h2>Life cycle</h2>
  * {@link #start} checks the settings, opens (and resumes) the spool and starts the worker;
  * {@link #close} stops intake, delivers until the shutdown deadline, then aborts the worker and
@@ -57,8 +64,8 @@ public final class Output implements AutoCloseable {
     private final Thread worker;
     private final CountDownLatch abort = new CountDownLatch(1);
     private final Object sendGate = new Object();
-    /** Whether the worker is inside sink.send; guarded by sendGate. */
-    private boolean inSink;
+    /** The threads inside sink.send; guarded by sendGate. */
+    private final java.util.Set<Thread> inSink = new java.util.HashSet<>();
     private final AtomicBoolean closing = new AtomicBoolean();
     private volatile boolean intakeOpen = true;
     /** Worker only. */
@@ -108,7 +115,7 @@ public final class Output implements AutoCloseable {
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(sink, "sink");
         Objects.requireNonNull(options, "options");
-        OutputConfig config = OutputConfig.read(settings, sink.batching(), options);
+        OutputConfig config = OutputConfig.read(settings, sink, options);
         settings.requireKnownKeys();
         long segment = segmentBytes > 0 ? segmentBytes
                 : Math.min(Spool.DEFAULT_SEGMENT_BYTES, Math.max(1L << 20, config.spoolMaxBytes() / 4));
@@ -384,9 +391,7 @@ public final class Output implements AutoCloseable {
     private void abortWorker() {
         synchronized (sendGate) {
             abort.countDown();
-            if (inSink) {
-                worker.interrupt();
-            }
+            inSink.forEach(Thread::interrupt);
         }
     }
 
@@ -397,33 +402,57 @@ public final class Output implements AutoCloseable {
 
     // ---------------------------------------------------------------- worker
 
+    /** One step of the worker loop; false ends the loop. */
+    private interface Step {
+        boolean run() throws InterruptedException;
+    }
+
     /**
-     * The worker loop: take a batch, deliver it, commit it. An unexpected exception (a spool read
-     * error, a bug) is reported and the same batch is tried again a tick later, so the worker never
-     * dies and never skips a taken batch.
+     * The worker: take a batch, deliver it, commit it, one at a time ({@link #workInFlight} with
+     * {@code batch.inflight} above 1).
      */
     private void work() {
         lastSync = System.nanoTime();
         Batching b = config.batching();
         long linger = nanos(b.linger());
-        List<Backlog.Item> batch = null;
+        if (config.maxInFlight() > 1) {
+            workInFlight(b, linger, config.maxInFlight());
+            return;
+        }
+        List<List<Backlog.Item>> taken = new ArrayList<>(1); // the batch being delivered, kept across a failed step
+        loop(() -> {
+            if (taken.isEmpty()) {
+                List<Backlog.Item> batch = backlog.take(b.maxItems(), b.maxBytes(), linger, TICK_NANOS);
+                if (batch == null) {
+                    return false; // drained and closing
+                }
+                taken.add(batch);
+            }
+            List<Backlog.Item> batch = taken.getFirst();
+            if (!batch.isEmpty()) {
+                if (!deliver(batch)) {
+                    return false;
+                }
+                backlog.commit(batch);
+            }
+            taken.clear();
+            return true;
+        });
+    }
+
+    /**
+     * Runs {@code step} after housekeeping until it answers false or close() aborts. An unexpected
+     * exception (a spool read error, a bug) is reported and the step run again a tick later, so the
+     * worker never dies and never skips a taken batch.
+     */
+    private void loop(Step step) {
         try {
             while (abort.getCount() > 0) {
                 try {
                     housekeeping();
-                    if (batch == null) {
-                        batch = backlog.take(b.maxItems(), b.maxBytes(), linger, TICK_NANOS);
-                        if (batch == null) {
-                            break; // drained and closing
-                        }
+                    if (!step.run()) {
+                        break;
                     }
-                    if (!batch.isEmpty()) {
-                        if (!deliver(batch)) {
-                            break;
-                        }
-                        backlog.commit(batch);
-                    }
-                    batch = null;
                 } catch (RuntimeException e) {
                     pipelineError("unexpected failure in the worker, trying again: " + e);
                     if (!pause(TICK_NANOS)) {
@@ -441,6 +470,96 @@ public final class Output implements AutoCloseable {
                 backlog.sync();
                 deadLetters.sync();
             }
+        }
+    }
+
+    /** A batch handed to a sender thread; {@code done} completes with deliver()'s answer (false: aborted). */
+    private record Flight(List<Backlog.Item> batch, java.util.concurrent.CompletableFuture<Boolean> done) {}
+
+    /**
+     * The worker with up to {@code max} batches in flight (a sink with
+     * {@link Sink#concurrentSends()}): it takes batches and hands each to one of {@code max} sender
+     * threads, which deliver it as {@link #deliver} does (retries included), and commits the batches
+     * in the order taken, each once it and all earlier ones are resolved, so the spool's position
+     * never passes an unresolved item. When a batch's delivery is aborted, it and every later batch
+     * stay uncommitted.
+     */
+    private void workInFlight(Batching b, long linger, int max) {
+        java.util.concurrent.ExecutorService senders = java.util.concurrent.Executors.newFixedThreadPool(max,
+                Thread.ofPlatform().name("vigil-output-" + name + "-send-", 1).daemon(true).factory());
+        java.util.ArrayDeque<Flight> flying = new java.util.ArrayDeque<>();
+        boolean[] taking = {true};
+        try {
+            loop(() -> {
+                Flight head;
+                while ((head = flying.peekFirst()) != null && head.done().isDone()) {
+                    if (!head.done().getNow(false)) {
+                        return false; // aborted: it and the rest stay uncommitted
+                    }
+                    backlog.commit(head.batch());
+                    flying.pollFirst();
+                }
+                if (!taking[0] || flying.size() >= max) {
+                    if (flying.isEmpty()) {
+                        return false; // drained and closing
+                    }
+                    awaitFlight(flying.peekFirst());
+                    return true;
+                }
+                List<Backlog.Item> batch = backlog.take(b.maxItems(), b.maxBytes(), linger, TICK_NANOS);
+                if (batch == null) {
+                    taking[0] = false;
+                } else if (!batch.isEmpty()) {
+                    Flight f = new Flight(batch, new java.util.concurrent.CompletableFuture<>());
+                    flying.addLast(f);
+                    senders.execute(() -> fly(f));
+                }
+                return true;
+            });
+        } finally {
+            senders.shutdown();
+            try {
+                if (!senders.awaitTermination(STUCK_SINK_GRACE_MILLIS, TimeUnit.MILLISECONDS)) {
+                    System.err.println("vigil: output '" + name + "': a sender did not stop in time");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Waits up to a tick for {@code f} to end. Worker only. */
+    private static void awaitFlight(Flight f) throws InterruptedException {
+        try {
+            f.done().get(TICK_NANOS, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            // looked at again by the loop
+        }
+    }
+
+    /**
+     * Delivers one batch on a sender thread; an unexpected exception is reported and the batch
+     * tried again a tick later. Wakes the worker when done.
+     */
+    private void fly(Flight f) {
+        boolean ok = false;
+        try {
+            do {
+                try {
+                    ok = deliver(f.batch());
+                    break;
+                } catch (RuntimeException e) {
+                    pipelineError("unexpected failure in a sender, trying again: " + e);
+                }
+            } while (pause(TICK_NANOS));
+        } catch (InterruptedException e) {
+            // aborted inside the sink: stays uncommitted
+        } catch (Error e) {
+            System.err.println("vigil: output '" + name + "': a sender stopped: " + e);
+        } finally {
+            Thread.interrupted();
+            f.done().complete(ok);
+            backlog.wake();
         }
     }
 
@@ -507,7 +626,10 @@ public final class Output implements AutoCloseable {
                 }
                 return true;
             }
-            long wait = backoff.delay(attempt, result.retryAfter()).toNanos();
+            long wait;
+            synchronized (backoff) {
+                wait = backoff.delay(attempt, result.retryAfter()).toNanos();
+            }
             if (maxElapsed > 0) {
                 wait = Math.min(wait, maxElapsed - elapsed);
             }
@@ -539,7 +661,7 @@ public final class Output implements AutoCloseable {
             if (abort.getCount() == 0) {
                 throw new InterruptedException("output aborted");
             }
-            inSink = true;
+            inSink.add(Thread.currentThread());
         }
         SendResult r;
         try {
@@ -548,7 +670,7 @@ public final class Output implements AutoCloseable {
             r = SendResult.retry("the sink failed: " + e);
         } finally {
             synchronized (sendGate) {
-                inSink = false;
+                inSink.remove(Thread.currentThread());
                 Thread.interrupted();
             }
         }
@@ -571,17 +693,21 @@ public final class Output implements AutoCloseable {
     }
 
     /**
-     * Waits {@code nanos} unless close() aborts, doing housekeeping every tick. Worker only.
+     * Waits {@code nanos} unless close() aborts, doing housekeeping every tick on the worker (a
+     * sender thread only waits: the worker keeps doing it meanwhile).
      *
      * @return false when aborted
      */
     private boolean pause(long nanos) throws InterruptedException {
         long end = System.nanoTime() + nanos;
+        boolean onWorker = Thread.currentThread() == worker;
         for (long left = nanos; left > 0; left = end - System.nanoTime()) {
             if (abort.await(Math.min(left, TICK_NANOS), TimeUnit.NANOSECONDS)) {
                 return false;
             }
-            housekeeping();
+            if (onWorker) {
+                housekeeping();
+            }
         }
         return abort.getCount() > 0;
     }

@@ -13,16 +13,20 @@ import java.util.Set;
  * @param minimumPriority null means every priority
  * @param spoolDir        this output's spool directory (also when the spool is off), or null without a spool root
  * @param deadLetter      the dead-letter file, or null (stderr only)
+ * @param maxInFlight     how many batches may be sent at once ({@code batch.inflight})
  */
 record OutputConfig(Priority minimumPriority, int queue, boolean spool, Path spoolDir, long spoolMaxBytes,
         Spool.FullPolicy spoolFull, Duration retryInitial, Duration retryMax, Duration retryMaxElapsed,
-        Batching batching, Duration dedupWindow, List<String> dedupKeys, Path deadLetter) {
+        Batching batching, Duration dedupWindow, List<String> dedupKeys, Path deadLetter, int maxInFlight) {
 
     static final int DEFAULT_QUEUE = 10_000;
     static final long DEFAULT_SPOOL_MAX_BYTES = 256L << 20;
     static final long MIN_SPOOL_MAX_BYTES = 4096;
+    /** Batches in flight by default for a batching sink that allows concurrent sends. */
+    static final int DEFAULT_IN_FLIGHT = 2;
 
-    static OutputConfig read(OutputSettings s, Batching sinkBatching, OutputOptions o) throws ConfigException {
+    static OutputConfig read(OutputSettings s, Sink sink, OutputOptions o) throws ConfigException {
+        Batching sinkBatching = sink.batching();
         s.has("name"); // the application names the output with it
         if (s.name() == null || s.name().isBlank()) {
             throw s.error("name", "required");
@@ -58,6 +62,11 @@ record OutputConfig(Priority minimumPriority, int queue, boolean spool, Path spo
         Duration maxElapsed = s.duration("retry.maxelapsed", Duration.ZERO);
         Batching batching = new Batching(s.integer("batch.size", sinkBatching.maxItems(), 1, 1_000_000),
                 bytes(s, "batch.bytes", sinkBatching.maxBytes(), 1), s.duration("batch.linger", sinkBatching.linger()));
+        boolean concurrent = sink.concurrentSends();
+        int inFlight = s.integer("batch.inflight", concurrent && batching.maxItems() > 1 ? DEFAULT_IN_FLIGHT : 1, 1, 64);
+        if (inFlight > 1 && !concurrent) {
+            throw s.error("batch.inflight", "this output type sends one batch at a time");
+        }
         Duration window = s.duration("dedup.window", Duration.ZERO);
         List<String> keys = s.list("dedup.keys");
         if (!keys.isEmpty() && window.isZero()) {
@@ -69,7 +78,7 @@ record OutputConfig(Priority minimumPriority, int queue, boolean spool, Path spo
             deadLetter = spoolDir.resolve("deadletter.jsonl");
         }
         return new OutputConfig(minimum, queue, spool, spoolDir, maxBytes, full, initial, max, maxElapsed, batching,
-                window, keys, deadLetter);
+                window, keys, deadLetter, inFlight);
     }
 
     private static long bytes(OutputSettings s, String key, long defaultValue, long min) throws ConfigException {

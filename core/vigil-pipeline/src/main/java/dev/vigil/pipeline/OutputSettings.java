@@ -30,7 +30,7 @@ public final class OutputSettings {
     public static final Set<String> COMMON_KEYS = Collections.unmodifiableSet(new LinkedHashSet<>(List.of(
             "name", "minimumpriority", "filter", "queue", "spool", "spool.maxbytes", "spool.full",
             "retry.initial", "retry.max", "retry.maxelapsed", "timeout", "batch.size", "batch.bytes", "batch.linger",
-            "dedup.window", "dedup.keys", "deadletter")));
+            "batch.inflight", "dedup.window", "dedup.keys", "deadletter")));
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)?");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?");

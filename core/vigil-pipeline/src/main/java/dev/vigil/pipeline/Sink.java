@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * A destination: knows the wire format and transport of one output type. The pipeline owns
  * queueing, batching, retries, the spool and counters; a sink only sends what it is given and says
- * how it went. Each sink instance is called by exactly one worker thread, so it needs no locking.
+ * how it went. Each sink instance is called by one thread at a time, so it needs no locking, unless
+ * it declares {@link #concurrentSends()}.
  */
 public interface Sink extends AutoCloseable {
 
@@ -21,6 +22,16 @@ public interface Sink extends AutoCloseable {
      * {@link SendResult#reject}. Must honour interruption (shutdown).
      */
     SendResult send(List<Envelope> batch) throws InterruptedException;
+
+    /**
+     * Whether {@link #send} may run on several threads at once, each with its own batch, so that
+     * more than one batch is in flight ({@code batch.inflight}): the sink is thread-safe, and a batch
+     * delivered before an earlier one, or sent again after a crash, does no harm (idempotent writes,
+     * no ordering promised by the destination). Default false.
+     */
+    default boolean concurrentSends() {
+        return false;
+    }
 
     /** Releases connections and files. */
     @Override

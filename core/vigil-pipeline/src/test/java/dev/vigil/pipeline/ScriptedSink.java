@@ -19,6 +19,10 @@ final class ScriptedSink implements Sink {
     }
 
     private final Batching batching;
+    private final boolean concurrent;
+    private final java.util.concurrent.atomic.AtomicInteger inside = new java.util.concurrent.atomic.AtomicInteger();
+    /** The most calls that were in progress at once. */
+    final java.util.concurrent.atomic.AtomicInteger mostInside = new java.util.concurrent.atomic.AtomicInteger();
     private final ConcurrentLinkedQueue<Answer> script = new ConcurrentLinkedQueue<>();
     private volatile Answer fallback = b -> SendResult.ok();
     final List<List<Envelope>> batches = new CopyOnWriteArrayList<>();
@@ -31,7 +35,18 @@ final class ScriptedSink implements Sink {
     }
 
     ScriptedSink(Batching batching) {
+        this(batching, false);
+    }
+
+    /** A sink that says it may be called by several threads at once ({@link Sink#concurrentSends()}). */
+    ScriptedSink(Batching batching, boolean concurrent) {
         this.batching = batching;
+        this.concurrent = concurrent;
+    }
+
+    @Override
+    public boolean concurrentSends() {
+        return concurrent;
     }
 
     /** Answers the next call with {@code a}. */
@@ -71,8 +86,14 @@ final class ScriptedSink implements Sink {
     public SendResult send(List<Envelope> batch) throws InterruptedException {
         callNanos.add(System.nanoTime());
         batches.add(List.copyOf(batch));
+        mostInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
         Answer a = script.poll();
-        SendResult r = (a != null ? a : fallback).answer(batch);
+        SendResult r;
+        try {
+            r = (a != null ? a : fallback).answer(batch);
+        } finally {
+            inside.decrementAndGet();
+        }
         for (int i = 0; i < batch.size(); i++) {
             if (r != null && r.status(i) == SendResult.Status.DELIVERED) {
                 delivered.add(batch.get(i));

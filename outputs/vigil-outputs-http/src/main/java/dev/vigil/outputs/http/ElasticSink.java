@@ -112,6 +112,12 @@ final class ElasticSink extends AlertSink {
         return new Batching(1000, 5L << 20, Duration.ofSeconds(1));
     }
 
+    /** Thread-safe, and {@code create} with the uuid as id makes a batch sent twice or late harmless. */
+    @Override
+    public boolean concurrentSends() {
+        return true;
+    }
+
     /** The index (or data stream) an alert goes to. */
     String indexFor(FalcoAlert a) {
         return indexAt(a.timeNanos());
