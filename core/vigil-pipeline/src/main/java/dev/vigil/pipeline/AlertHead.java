@@ -34,6 +34,10 @@ public record AlertHead(long timeNanos, int timeStart, int uuidStart, int uuidEn
     private static final int HOSTNAME = 0, OUTPUT = 1, FIELDS = 2, PRIORITY = 3, RULE = 4, SOURCE = 5, TAGS = 6, TIME = 7,
             UUID = 8;
     private static final int REQUIRED = (1 << UUID) - 1;
+    private static final java.lang.invoke.VarHandle LONGS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class,
+            java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final long ONES = 0x0101010101010101L;
+    private static final long HIGHS = 0x8080808080808080L;
     private static final byte[][] PRIORITIES = names(Arrays.stream(Priority.values()).map(Priority::displayName).toArray(String[]::new));
 
     private static byte[][] names(String... s) {
@@ -159,9 +163,30 @@ public record AlertHead(long timeNanos, int timeStart, int uuidStart, int uuidEn
             return i;
         }
 
+        /**
+         * The index of the first byte from {@code i} that is a quote, a backslash, a control character
+         * or not ASCII, looking at 8 bytes at a time; near the end it may stop earlier, at a plain byte.
+         * (Of the bytes a word flags, the lowest is always a true one: borrows only run upwards.)
+         */
+        private int plainRun(int i) {
+            while (i + 8 <= b.length) {
+                long x = (long) LONGS.get(b, i);
+                long quote = x ^ 0x2222222222222222L;
+                long backslash = x ^ 0x5c5c5c5c5c5c5c5cL;
+                long special = (x | ((x - 0x2020202020202020L) & ~x) | ((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash))
+                        & HIGHS;
+                if (special != 0) {
+                    return i + (Long.numberOfTrailingZeros(special) >>> 3);
+                }
+                i += 8;
+            }
+            return i;
+        }
+
         /** A string without escapes from {@code i} (after the quote): the index of the closing quote, or -1. */
         private int plainString(int i) {
             while (true) {
+                i = plainRun(i);
                 int c = b[i] & 0xff;
                 if (c == '"') {
                     return i;
@@ -180,6 +205,7 @@ public record AlertHead(long timeNanos, int timeStart, int uuidStart, int uuidEn
             }
             i++;
             while (true) {
+                i = plainRun(i);
                 int c = b[i] & 0xff;
                 if (c == '"') {
                     return i + 1;

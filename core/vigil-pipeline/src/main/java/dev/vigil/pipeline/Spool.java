@@ -422,6 +422,9 @@ final class Spool extends Backlog {
     List<Item> live(List<Item> items) {
         lock.lock();
         try {
+            if (items.isEmpty() || items.getFirst().position() >= committed) {
+                return items; // (a batch is in position order: nothing of it was dropped)
+            }
             return items.stream().filter(i -> i.position() >= committed).toList();
         } finally {
             lock.unlock();

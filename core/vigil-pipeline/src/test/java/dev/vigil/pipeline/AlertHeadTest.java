@@ -104,6 +104,27 @@ class AlertHeadTest {
     }
 
     @Test
+    void eachSpecialByteIsSeenAtEveryPlaceInAWordOfEight() throws Exception {
+        String plain = "10:00:00: shell \\\"sh\\\" in caf\\u00e9 – naïve";
+        for (int k = 0; k < 20; k++) {
+            String pad = "x".repeat(k);
+            for (String ok : new String[] {"\\\"", "\\\\", "\\u0041", "é", "😀", "/"}) {
+                String json = ALERT.replace(plain, pad + ok + "yyyyyyyyyy");
+                byte[] body = json.getBytes(StandardCharsets.UTF_8);
+                AlertHead h = AlertHead.scan(body);
+                assertThat(h).as("%s after %d bytes", ok, k).isNotNull();
+                agrees(body, h);
+            }
+            for (String bad : new String[] {"\u0001", "\t", "\\x", "\\u00g0"}) {
+                assertThat(scan(ALERT.replace(plain, pad + bad + "yyyyyyyyyy"))).as("%s after %d bytes", bad, k).isNull();
+            }
+            byte[] high = ALERT.replace(plain, pad + "?yyyyyyyyyy").getBytes(StandardCharsets.UTF_8);
+            high[ALERT.indexOf(plain) + k] = (byte) 0xff;
+            assertThat(AlertHead.scan(high)).as("0xff after %d bytes", k).isNull();
+        }
+    }
+
+    @Test
     void whateverItAcceptsTheFullParseAcceptsWithTheSameTimeAndUuid() throws Exception {
         byte[] base = ALERT.getBytes(StandardCharsets.UTF_8);
         byte[] alphabet = "{}[]\",:\\u0 \n-.eE1tnf\u00c3\u00a9".getBytes(StandardCharsets.ISO_8859_1);
