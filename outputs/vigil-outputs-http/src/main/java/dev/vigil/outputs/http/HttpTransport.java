@@ -129,17 +129,23 @@ final class HttpTransport {
      */
     Response exchange(String method, URI uri, String contentType, byte[] body, Map<String, String> extra, boolean gzip)
             throws IOException, InterruptedException {
-        return exchange(method, uri, contentType, body, body.length, extra, gzip);
+        return request(method, uri, contentType, gzip ? gzip(body, body.length) : body, extra, gzip);
     }
 
-    /** {@link #exchange} of the first {@code length} bytes of {@code body} (a reused buffer: kept until this returns). */
+    /**
+     * {@link #exchange} of the first {@code length} bytes of {@code body}, a buffer the caller reuses:
+     * they are copied first, since the client may still read a body after a timeout has ended the call.
+     */
     Response exchange(String method, URI uri, String contentType, byte[] body, int length, Map<String, String> extra, boolean gzip)
             throws IOException, InterruptedException {
-        byte[] payload = gzip ? gzip(body, length) : body;
-        int size = gzip ? payload.length : length;
+        return request(method, uri, contentType, gzip ? gzip(body, length) : java.util.Arrays.copyOf(body, length), extra, gzip);
+    }
+
+    private Response request(String method, URI uri, String contentType, byte[] payload, Map<String, String> extra, boolean gzip)
+            throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri)
                 .timeout(timeout)
-                .method(method, HttpRequest.BodyPublishers.ofByteArray(payload, 0, size))
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(payload))
                 .setHeader("User-Agent", "Vigil")
                 .setHeader("Content-Type", contentType);
         if (gzip) {
