@@ -257,7 +257,8 @@ class LogsCommandTest {
         es.start();
         writeNumbered(files, 0, perFile / 2);
         Process p = child("elasticsearch:hostport=http://127.0.0.1:" + es.getAddress().getPort()
-                + ",index=logs,batch.size=200,batch.linger=20ms,retry.initial=20ms,retry.max=100ms,retry.maxelapsed=1h");
+                // one _bulk in flight, so that arrival order is file order (with two, batches may arrive swapped)
+                + ",index=logs,batch.size=200,batch.linger=20ms,batch.inflight=1,retry.initial=20ms,retry.max=100ms,retry.maxelapsed=1h");
         try {
             await("the destination refused a few times", () -> refused.get() >= 5);
             writeNumbered(files, perFile / 2, perFile); // more lines while it is down

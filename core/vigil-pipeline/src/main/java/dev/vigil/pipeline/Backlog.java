@@ -63,6 +63,11 @@ abstract class Backlog implements AutoCloseable {
         try {
             int n = 0;
             while (n < items.size()) {
+                int many = appendMany(items, n);
+                if (many > 0) {
+                    n += many;
+                    continue;
+                }
                 Appended a = append(items.get(n), false);
                 if (a == Appended.ACCEPTED) {
                     n++;
@@ -86,6 +91,15 @@ abstract class Backlog implements AutoCloseable {
      */
     long acknowledgedMark() {
         return locked(this::resolvedMark);
+    }
+
+    /**
+     * Appends as many of {@code items} from {@code from} on as fit without evicting anything, in one
+     * go where the backlog can (the spool writes them with one system call); 0 when the next one
+     * does not fit or the backlog appends one at a time. Lock held.
+     */
+    int appendMany(List<Envelope> items, int from) {
+        return 0;
     }
 
     /** The next unread item without consuming it, or null when there is none. Lock held. */

@@ -287,6 +287,76 @@ final class Spool extends Backlog {
         }
     }
 
+    /**
+     * Appends a run of items with one write: as many as fit in the spool's budget and in the
+     * current segment (at least one, or none when the first does not fit). Records and their
+     * bookkeeping are the same as {@link #append}'s, one by one.
+     */
+    @Override
+    int appendMany(List<Envelope> items, int from) {
+        lock.lock();
+        try {
+            if (closed || from >= items.size()) {
+                return 0;
+            }
+            Segment s = segments.getLast();
+            long budget = maxBytes - (writeOffset - committed);
+            long room = s.size == 0 ? Long.MAX_VALUE : segmentBytes - s.size;
+            int n = 0;
+            long bytes = 0;
+            for (int i = from; i < items.size(); i++) {
+                long need = HEADER_BYTES + (long) items.get(i).size();
+                if (bytes + need > budget || bytes + need > room || bytes + need > writeBuffer.capacity()) {
+                    break;
+                }
+                bytes += need;
+                n++;
+            }
+            if (n < 2) {
+                return 0; // one record (or none): the single-record path handles it, and the full and new-segment cases
+            }
+            ByteBuffer b = writeBuffer.clear();
+            for (int i = from; i < from + n; i++) {
+                byte[] body = items.get(i).body();
+                int len = body.length;
+                writeCrc.reset();
+                writeCrc.update(new byte[] {(byte) (len >>> 24), (byte) (len >>> 16), (byte) (len >>> 8), (byte) len});
+                writeCrc.update(body);
+                b.putInt(len).putInt((int) writeCrc.getValue()).put(body);
+            }
+            b.flip();
+            try {
+                long at = s.size;
+                while (b.hasRemaining()) {
+                    at += s.channel.write(b, at);
+                }
+            } catch (IOException ex) {
+                try {
+                    s.channel.truncate(s.size); // no half record may stay where the next one goes
+                } catch (IOException ignored) {
+                    // the next append reports the trouble
+                }
+                errors.accept("cannot write to the spool in " + dir + ": " + ex);
+                return 0;
+            }
+            for (int i = from; i < from + n; i++) {
+                Envelope e = items.get(i);
+                long need = HEADER_BYTES + (long) e.size();
+                long pos = writeOffset;
+                s.size += need;
+                writeOffset += need;
+                records++;
+                counters.spooled.increment();
+                remember(pos, e);
+            }
+            unsynced.add(s);
+            changed.signalAll();
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void write(Segment s, byte[] body) throws IOException {
         int len = body.length;
         writeCrc.reset();

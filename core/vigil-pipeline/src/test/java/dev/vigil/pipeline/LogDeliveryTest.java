@@ -107,6 +107,30 @@ class LogDeliveryTest {
         }
     }
 
+    @Test
+    void runsOfRecordsWrittenToTheSpoolInOneGoAreReadBackInOrderAfterARestart() throws Exception {
+        List<Envelope> items = new ArrayList<>();
+        for (int i = 0; i < 3_000; i++) {
+            items.add(envelope(i));
+        }
+        ScriptedSink down = new ScriptedSink().otherwise(SendResult.retry("down"));
+        // small segments: runs are cut where a segment is full
+        try (Output out = Output.start(settings("logs", "spool.maxbytes", "8MiB"), down, OutputOptions.spooled(spoolRoot))) {
+            int n = 0;
+            while (n < items.size()) {
+                n += out.offerWaiting(items.subList(n, Math.min(items.size(), n + 700)), Duration.ofSeconds(5)).count();
+            }
+            assertThat(out.counters().snapshot().spooled()).isEqualTo(items.size());
+        }
+        ScriptedSink up = new ScriptedSink();
+        try (Output out = Output.start(settings("logs"), up, OutputOptions.spooled(spoolRoot))) {
+            await(Duration.ofSeconds(30), "every record delivered", () -> up.delivered.size() >= items.size());
+            List<String> got = up.delivered.stream().map(LogDeliveryTest::body).toList();
+            List<String> want = items.stream().map(LogDeliveryTest::body).toList();
+            assertThat(got).containsExactlyElementsOf(want);
+        }
+    }
+
     private static String body(Envelope e) {
         try {
             return e.log().message();
