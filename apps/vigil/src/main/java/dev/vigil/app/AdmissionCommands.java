@@ -108,13 +108,7 @@ final class AdmissionCommands {
             PrintWriter err = spec.commandLine().getErr();
             AdmissionPolicy policy = policyOptions.policy();
             Binding b = binding();
-            for (String name : List.of("TERM", "INT")) {
-                try {
-                    sun.misc.Signal.handle(new sun.misc.Signal(name), s -> stop.countDown());
-                } catch (IllegalArgumentException unsupported) {
-                    err.println("vigil: SIG" + name + " cannot be handled on this platform");
-                }
-            }
+            Signals.onTermination(err, stop::countDown);
             return outputFlags.runWith(err, (forwarder, cfg) -> {
                 Consumer<AdmissionReviews.Verdict> alerts = v -> {
                     for (FalcoAlert a : alerts(v)) {

@@ -113,13 +113,7 @@ final class AuditServe implements Callable<Integer> {
         }
         AuditWebhook.Config config = config();
         CountDownLatch stop = new CountDownLatch(1);
-        for (String name : List.of("TERM", "INT")) {
-            try {
-                sun.misc.Signal.handle(new sun.misc.Signal(name), s -> stop.countDown());
-            } catch (IllegalArgumentException unsupported) {
-                err.println("vigil: SIG" + name + " cannot be handled on this platform");
-            }
-        }
+        Signals.onTermination(err, stop::countDown);
         return detection.runWith(out, err, detector -> serve(out, err, kinds, config, stop, detector));
     }
 

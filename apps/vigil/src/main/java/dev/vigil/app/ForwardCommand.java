@@ -89,7 +89,7 @@ final class ForwardCommand implements Callable<Integer> {
         ForwardServer srv = server;
         CountDownLatch stop = new CountDownLatch(1);
         // SIGTERM/SIGINT end the wait below; the outputs then get their shutdown deadline and the exit code is 0
-        onTermination(err, stop::countDown);
+        Signals.onTermination(err, stop::countDown);
         try {
             server.start();
             InetSocketAddress a = server.address();
@@ -147,17 +147,6 @@ final class ForwardCommand implements Callable<Integer> {
             }
         }
         return new ForwardServer.Config(address, tls, ca != null, tokenHash);
-    }
-
-    /** Runs {@code action} on SIGTERM and SIGINT (instead of the JVM's default exit). */
-    static void onTermination(PrintWriter err, Runnable action) {
-        for (String signal : List.of("TERM", "INT")) {
-            try {
-                sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> action.run());
-            } catch (IllegalArgumentException unsupported) {
-                err.println("vigil: cannot handle SIG" + signal + " on this platform");
-            }
-        }
     }
 
     private static void listOutputs(PrintWriter out) {

@@ -104,7 +104,7 @@ final class LogsCommand implements Callable<Integer> {
             err.println("vigil: logs: checkpoints in " + logs.checkpoints() + ": " + e.getMessage());
             return 2;
         }
-        ForwardCommand.onTermination(err, shipper::stop);
+        Signals.onTermination(err, shipper::stop);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
                 .name("vigil-logs-timer").unstarted(r));
         if (duration != null) {
