@@ -4,6 +4,7 @@ import dev.vigil.logs.LogShipper;
 import dev.vigil.pipeline.ConfigException;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +50,9 @@ final class LogsCommand implements Callable<Integer> {
     String scanInterval;
     @Option(names = "--metrics-file", paramLabel = "FILE", description = "Write Prometheus text metrics to FILE every 5 s and at exit (textfile collector).")
     Path metricsFile;
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus metrics over plain HTTP at http://HOST:PORT/metrics (and /healthz).")
+    String metricsListen;
     @Option(names = "--metrics-interval", paramLabel = "DURATION", defaultValue = "5s", hidden = true,
             description = "How often --metrics-file is written (benchmarks).")
     String metricsInterval;
@@ -61,7 +65,9 @@ final class LogsCommand implements Callable<Integer> {
         Pattern multiline;
         Duration scan;
         long metricsMillis;
+        InetSocketAddress metricsAddress;
         try {
+            metricsAddress = metricsListen == null ? null : ListenAddress.parse(metricsListen, "--metrics-listen");
             multiline = multilineStart == null ? null : Pattern.compile(multilineStart);
             scan = scanInterval == null ? null : Durations.parse(scanInterval);
             metricsMillis = Math.max(10, Durations.parse(metricsInterval).toMillis());
@@ -104,6 +110,19 @@ final class LogsCommand implements Callable<Integer> {
             err.println("vigil: logs: checkpoints in " + logs.checkpoints() + ": " + e.getMessage());
             return 2;
         }
+        MetricsEndpoint endpoint = null;
+        if (metricsAddress != null) {
+            try {
+                endpoint = new MetricsEndpoint(metricsAddress, () -> shipper.metrics().render(outputs.outputs()));
+                endpoint.start();
+            } catch (IOException e) {
+                outputs.close();
+                err.println("vigil: logs: cannot listen on " + metricsListen + " for metrics: " + e.getMessage());
+                return 2;
+            }
+            err.println("vigil: logs metrics at http://" + metricsListen.substring(0, metricsListen.lastIndexOf(':') + 1)
+                    + endpoint.address().getPort() + "/metrics");
+        }
         Signals.onTermination(err, shipper::stop);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
                 .name("vigil-logs-timer").unstarted(r));
@@ -120,6 +139,9 @@ final class LogsCommand implements Callable<Integer> {
             shipper.run(outputOptions.shutdownDeadline());
         } finally {
             timer.shutdownNow();
+            if (endpoint != null) {
+                endpoint.close();
+            }
             outputs.close();
             if (metricsFile != null) {
                 writeMetrics(shipper, outputs);

@@ -53,9 +53,14 @@ class ForwardCommandTest {
 
     /** The metrics once they contain {@code line} (the counters follow the destination's answer closely, not at once). */
     private String awaitMetrics(String line) throws Exception {
+        return awaitMetrics(java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(line)));
+    }
+
+    /** The metrics once {@code pattern} is found in them, or the last ones after 30 s. */
+    private String awaitMetrics(java.util.regex.Pattern pattern) throws Exception {
         long end = System.nanoTime() + 30_000_000_000L;
         String m = get(forwarder.uri("/metrics")).body();
-        while (!m.contains(line) && System.nanoTime() < end) {
+        while (!pattern.matcher(m).find() && System.nanoTime() < end) {
             Thread.sleep(20); // poll interval of a deadline loop
             m = get(forwarder.uri("/metrics")).body();
         }
@@ -189,9 +194,10 @@ class ForwardCommandTest {
         for (int i = 0; i < n; i++) {
             assertThat(post(forwarder.uri("/"), alert("R" + i, "Error", "payments"), null).statusCode()).isEqualTo(200);
         }
-        // accepted means spooled: SIGKILL now, with the destination still down
-        String metrics = get(forwarder.uri("/metrics")).body();
-        assertThat(metrics).containsPattern("vigil_output_spooled_total\\{output=\"hook\",type=\"webhook\"} " + n + "\\b")
+        // accepted means spooled: SIGKILL now, with the destination still down (and refusing)
+        assertThat(get(forwarder.uri("/metrics")).body())
+                .containsPattern("vigil_output_spooled_total\\{output=\"hook\",type=\"webhook\"} " + n + "\\b");
+        assertThat(awaitMetrics(java.util.regex.Pattern.compile("vigil_output_retried_total\\{output=\"hook\",type=\"webhook\"} [1-9]")))
                 .containsPattern("vigil_output_retried_total\\{output=\"hook\",type=\"webhook\"} [1-9]");
         forwarder.kill();
         assertThat(receiver.requests()).isEmpty();

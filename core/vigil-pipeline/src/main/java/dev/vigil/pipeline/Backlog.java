@@ -63,6 +63,19 @@ abstract class Backlog implements AutoCloseable {
         try {
             int n = 0;
             while (n < items.size()) {
+                int deferred = appendDeferred(items, n);
+                if (deferred > 0) {
+                    n += deferred;
+                    continue;
+                }
+                if (deferred == Spool.WAIT) {
+                    long left = deadlineNanos - System.nanoTime();
+                    if (left <= 0 || draining || closed) {
+                        break;
+                    }
+                    changed.awaitNanos(Math.min(left, deferWaitNanos()));
+                    continue;
+                }
                 int many = appendMany(items, n);
                 if (many > 0) {
                     n += many;
@@ -102,6 +115,20 @@ abstract class Backlog implements AutoCloseable {
         return 0;
     }
 
+    /**
+     * Takes items of a waiting source into memory where the backlog holds them there first (a spool
+     * in overflow mode): how many were taken, {@link Spool#WAIT} to make the source wait, or 0 to
+     * append them the ordinary way. Lock held.
+     */
+    int appendDeferred(List<Envelope> items, int from) {
+        return 0;
+    }
+
+    /** The longest a source told to wait by {@link #appendDeferred} should sleep. Lock held. */
+    long deferWaitNanos() {
+        return Long.MAX_VALUE;
+    }
+
     /** The next unread item without consuming it, or null when there is none. Lock held. */
     abstract Item peekLocked();
 
@@ -131,6 +158,11 @@ abstract class Backlog implements AutoCloseable {
     /** Makes what was accepted durable; true when it is (always false in memory). */
     boolean sync() {
         return false;
+    }
+
+    /** As {@link #sync()}, also for what a spool holds in memory first (overflow). */
+    boolean persist() {
+        return sync();
     }
 
     /**

@@ -82,8 +82,12 @@ public final class Output implements AutoCloseable {
         this.internal = new InternalAlerts(name, type, options.internalAlerts(), options.clock());
         if (config.spool()) {
             try {
-                this.backlog = Spool.open(config.spoolDir(), config.spoolMaxBytes(), segmentBytes, config.spoolFull(),
+                Spool spool = Spool.open(config.spoolDir(), config.spoolMaxBytes(), segmentBytes, config.spoolFull(),
                         config.queue(), counters, this::pipelineError);
+                if (!config.spoolStall().isZero()) {
+                    spool.overflow(config.spoolStall());
+                }
+                this.backlog = spool;
             } catch (IOException e) {
                 throw new ConfigException("output '" + name + "' (" + type + ", " + settings.origin()
                         + "): cannot open the spool " + config.spoolDir() + ": " + e.getMessage(), e);
@@ -322,7 +326,7 @@ public final class Output implements AutoCloseable {
         if (backlog.awaitResolved(backlog.appendedMark(), end)) {
             return true;
         }
-        return backlog.sync();
+        return backlog.persist();
     }
 
     /**

@@ -14,9 +14,11 @@ import java.util.Set;
  * @param spoolDir        this output's spool directory (also when the spool is off), or null without a spool root
  * @param deadLetter      the dead-letter file, or null (stderr only)
  * @param maxInFlight     how many batches may be sent at once ({@code batch.inflight})
+ * @param spoolStall      how long a destination may resolve nothing before the records of a waiting
+ *                        source (logs), held in memory first, are written to the spool; zero: always written
  */
 record OutputConfig(Priority minimumPriority, int queue, boolean spool, Path spoolDir, long spoolMaxBytes,
-        Spool.FullPolicy spoolFull, Duration retryInitial, Duration retryMax, Duration retryMaxElapsed,
+        Spool.FullPolicy spoolFull, Duration spoolStall, Duration retryInitial, Duration retryMax, Duration retryMaxElapsed,
         Batching batching, Duration dedupWindow, List<String> dedupKeys, Path deadLetter, int maxInFlight) {
 
     static final int DEFAULT_QUEUE = 10_000;
@@ -51,6 +53,7 @@ record OutputConfig(Priority minimumPriority, int queue, boolean spool, Path spo
             case "reject" -> Spool.FullPolicy.REJECT;
             default -> Spool.FullPolicy.DROP_NEWEST;
         };
+        Duration stall = s.duration("spool.stall", Duration.ofSeconds(1));
         Duration initial = s.duration("retry.initial", Duration.ofMillis(500));
         if (initial.toMillis() < 1) {
             throw s.error("retry.initial", "must be at least 1ms");
@@ -77,7 +80,7 @@ record OutputConfig(Priority minimumPriority, int queue, boolean spool, Path spo
         if (deadLetter == null && spoolDir != null) {
             deadLetter = spoolDir.resolve("deadletter.jsonl");
         }
-        return new OutputConfig(minimum, queue, spool, spoolDir, maxBytes, full, initial, max, maxElapsed, batching,
+        return new OutputConfig(minimum, queue, spool, spoolDir, maxBytes, full, stall, initial, max, maxElapsed, batching,
                 window, keys, deadLetter, inFlight);
     }
 

@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
 public final class OutputSettings {
     /** Keys every output understands; the pipeline reads them, not the sink. */
     public static final Set<String> COMMON_KEYS = Collections.unmodifiableSet(new LinkedHashSet<>(List.of(
-            "name", "minimumpriority", "filter", "queue", "spool", "spool.maxbytes", "spool.full",
+            "name", "minimumpriority", "filter", "queue", "spool", "spool.maxbytes", "spool.full", "spool.stall",
             "retry.initial", "retry.max", "retry.maxelapsed", "timeout", "batch.size", "batch.bytes", "batch.linger",
             "batch.inflight", "dedup.window", "dedup.keys", "deadletter")));
 

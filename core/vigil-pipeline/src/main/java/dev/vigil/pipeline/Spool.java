@@ -68,6 +68,20 @@ import java.util.zip.CRC32C;
  * <p><b>Hand-off.</b> The newest records are also kept in memory (bounded by count and bytes), so a
  * worker that keeps up reads what was just written without touching the file.
  *
+ * <p><b>Overflow (memory first).</b> With {@link #overflow} on, records of a <em>waiting</em> source
+ * ({@link Backlog#appendWaiting}: a log shipper, which keeps its own read position and re-reads what
+ * was not acknowledged) are first held in memory only, as pending records with their logical
+ * offsets, bounded by the hand-off's count and bytes (a full memory makes the source wait). They
+ * reach the disk only when the destination stalls, that is resolves no batch for the stall time
+ * while records wait: then every pending record (those in flight too) is written in order, at the
+ * next offer or the worker's next sync, and further records go to disk, so the spool absorbs the
+ * outage. Once the destination makes progress again the source waits while the disk drains, so
+ * records keep their order: pending records always lie after the last written one. Pending records
+ * resolved before being written are never written; the next spill then starts a segment at its own
+ * offset (a gap readers jump). Pending records are not durable: {@link #acknowledgedMark()} covers
+ * them once they are resolved, not before, so the source re-reads them after a crash. Any other
+ * append first writes the pending records, then its own.
+ *
  * <p><b>Threads.</b> Every field is guarded by the backlog lock, including file reads and writes
  * (short page-cache copies); only {@link #sync()} forces outside the lock.
  */
@@ -122,8 +136,18 @@ final class Spool extends Backlog {
     private long readOffset;
     private long committed;
     private long records;
-    /** writeOffset as of the last successful sync: everything before it is on the device. */
+    /** writtenEnd() as of the last successful sync: everything before it is on the device. */
     private long durable;
+    /** Records held in memory only ({@link #overflow}), in offset order, contiguous from pendingHead. */
+    private final ArrayList<Cached> pending = new ArrayList<>();
+    private int pendingHead;
+    /** 0: overflow off; else how long without a resolved batch makes the destination stalled. */
+    private long stallNanos;
+    /** When a batch was last resolved, or the backlog was last found empty. */
+    private long lastProgress = System.nanoTime();
+
+    /** The answer of {@link #appendDeferred} that asks the source to wait. */
+    static final int WAIT = -1;
 
     private Spool(Path dir, long maxBytes, long segmentBytes, FullPolicy policy, int cacheLimit,
             OutputCounters counters, Consumer<String> errors) {
@@ -158,6 +182,20 @@ final class Spool extends Backlog {
         }
     }
 
+    /**
+     * Holds the records of waiting sources in memory first and writes them only when the destination
+     * stalls for {@code stall} (see the class comment). Only for sources that re-read what was not
+     * acknowledged.
+     */
+    void overflow(java.time.Duration stall) {
+        lock.lock();
+        try {
+            stallNanos = Math.max(1, stall.toNanos());
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void recover() throws IOException {
         Files.createDirectories(dir);
         lockChannel = FileChannel.open(dir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -185,8 +223,10 @@ final class Spool extends Backlog {
             segments.add(new Segment(e.getKey(), e.getValue(), ch, ch.size()));
         }
         deleteAcknowledged();
-        if (segments.isEmpty()) {
+        if (segments.isEmpty() || segments.getLast().end() < committed) {
+            // records resolved in memory (overflow) were never written: offsets go on after them
             newSegment(committed);
+            deleteAcknowledged();
         }
         committed = Math.max(committed, segments.getFirst().base);
         for (Segment s : segments) {
@@ -260,6 +300,9 @@ final class Spool extends Backlog {
                     return Appended.FULL;
                 }
             }
+            if (!spillPending()) {
+                return Appended.FAILED;
+            }
             Segment s = segments.getLast();
             if (s.size > 0 && s.size + need > segmentBytes) {
                 s = newSegment(writeOffset);
@@ -296,7 +339,7 @@ final class Spool extends Backlog {
     int appendMany(List<Envelope> items, int from) {
         lock.lock();
         try {
-            if (closed || from >= items.size()) {
+            if (closed || from >= items.size() || !spillPending()) {
                 return 0;
             }
             Segment s = segments.getLast();
@@ -318,24 +361,12 @@ final class Spool extends Backlog {
             ByteBuffer b = writeBuffer.clear();
             for (int i = from; i < from + n; i++) {
                 byte[] body = items.get(i).body();
-                int len = body.length;
-                writeCrc.reset();
-                writeCrc.update(new byte[] {(byte) (len >>> 24), (byte) (len >>> 16), (byte) (len >>> 8), (byte) len});
-                writeCrc.update(body);
-                b.putInt(len).putInt((int) writeCrc.getValue()).put(body);
+                b.putInt(body.length).putInt(crc(body)).put(body);
             }
             b.flip();
             try {
-                long at = s.size;
-                while (b.hasRemaining()) {
-                    at += s.channel.write(b, at);
-                }
+                writeAtEnd(s, b);
             } catch (IOException ex) {
-                try {
-                    s.channel.truncate(s.size); // no half record may stay where the next one goes
-                } catch (IOException ignored) {
-                    // the next append reports the trouble
-                }
                 errors.accept("cannot write to the spool in " + dir + ": " + ex);
                 return 0;
             }
@@ -357,13 +388,229 @@ final class Spool extends Backlog {
         }
     }
 
-    private void write(Segment s, byte[] body) throws IOException {
+    /**
+     * Overflow mode: takes as many of {@code items} from {@code from} on as the pending bound and the
+     * budget allow into memory. Returns how many; {@link #WAIT} when the source should wait (pending
+     * full or the disk draining, while the destination makes progress); 0 when the caller should
+     * write to disk (overflow off, the destination stalled, or the budget full). Lock held.
+     */
+    @Override
+    int appendDeferred(List<Envelope> items, int from) {
+        if (stallNanos == 0 || closed || from >= items.size()) {
+            return 0;
+        }
+        long now = System.nanoTime();
+        if (committed >= writeOffset) {
+            lastProgress = now; // nothing owed: an idle destination is not a stalled one
+        }
+        if (now - lastProgress >= stallNanos) { // the destination stalled: to disk, the pending records first
+            spillPending();
+            return 0;
+        }
+        if (committed < writtenEnd()) {
+            return WAIT; // the disk holds records and is being drained: they go first
+        }
+        int limit = Math.max(1, cacheLimit);
+        long unreadBytes = writeOffset - Math.max(readOffset, pendingStart());
+        int n = 0;
+        for (int i = from; i < items.size(); i++) {
+            Envelope e = items.get(i);
+            long need = HEADER_BYTES + (long) e.size();
+            if (writeOffset - committed + need > maxBytes) {
+                break;
+            }
+            if (unreadPending() >= limit || (unreadBytes > 0 && unreadBytes + need > CACHE_MAX_BYTES)) {
+                break;
+            }
+            pending.add(new Cached(writeOffset, e));
+            writeOffset += need;
+            unreadBytes += need;
+            records++;
+            n++;
+        }
+        if (n > 0) {
+            changed.signalAll();
+            return n;
+        }
+        if (writeOffset - committed + HEADER_BYTES + items.get(from).size() > maxBytes) {
+            return 0; // the budget is spent: the disk path reports FULL
+        }
+        return WAIT; // memory is full and the destination makes progress
+    }
+
+    /** How long a waiting source should sleep before {@link #appendDeferred} may decide otherwise. Lock held. */
+    @Override
+    long deferWaitNanos() {
+        return stallNanos == 0 ? Long.MAX_VALUE : Math.max(1_000_000, lastProgress + stallNanos - System.nanoTime());
+    }
+
+    private int pendingCount() {
+        return pending.size() - pendingHead;
+    }
+
+    /** The offset of the first pending record, or writeOffset when none. */
+    private long pendingStart() {
+        return pendingCount() == 0 ? writeOffset : pending.get(pendingHead).position;
+    }
+
+    /** Pending records the worker has not read yet. */
+    private int unreadPending() {
+        return pendingCount() == 0 ? 0 : pending.size() - pendingIndex(readOffset);
+    }
+
+    /** The index of the first pending record at or after {@code pos}. */
+    private int pendingIndex(long pos) {
+        int lo = pendingHead;
+        int hi = pending.size();
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (pending.get(mid).position < pos) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    /** The end of the last record written to a segment file. */
+    private long writtenEnd() {
+        return segments.getLast().end();
+    }
+
+    /** Forgets pending records that are resolved (they never need the disk). */
+    private void prunePending() {
+        while (pendingHead < pending.size()) {
+            Cached c = pending.get(pendingHead);
+            if (c.position + HEADER_BYTES + c.envelope.size() > committed) {
+                break;
+            }
+            pending.set(pendingHead++, null);
+        }
+        if (pendingHead == pending.size()) {
+            pending.clear();
+            pendingHead = 0;
+        } else if (pendingHead > 4096 && pendingHead > pending.size() / 2) {
+            pending.subList(0, pendingHead).clear();
+            pendingHead = 0;
+        }
+    }
+
+    /**
+     * Writes every pending record, in order, from the first unresolved one (a new segment starts
+     * there when records before it were never written). On a write error the records not written
+     * stay pending and the error is reported. Lock held.
+     *
+     * @return true when nothing is left pending
+     */
+    private boolean spillPending() {
+        if (pendingCount() == 0) {
+            return true;
+        }
+        try {
+            Segment s = segments.getLast();
+            long first = pending.get(pendingHead).position;
+            if (s.end() != first) {
+                if (s.size == 0) {
+                    segments.removeLast();
+                    unsynced.remove(s);
+                    s.channel.close();
+                    Files.deleteIfExists(s.path);
+                }
+                s = newSegment(first);
+            }
+            ByteBuffer b = writeBuffer.clear();
+            int from = pendingHead;
+            for (int i = pendingHead; i <= pending.size(); i++) {
+                Cached c = i < pending.size() ? pending.get(i) : null;
+                long need = c == null ? 0 : HEADER_BYTES + (long) c.envelope.size();
+                boolean rolls = c != null && s.size + b.position() > 0 && s.size + b.position() + need > segmentBytes;
+                if (c == null || rolls || need > b.remaining()) {
+                    s = flushSpilled(s, b, from, i);
+                    from = i;
+                    b.clear();
+                    if (rolls) {
+                        s = newSegment(c.position);
+                    }
+                }
+                if (c == null) {
+                    break;
+                }
+                if (need > b.capacity()) {
+                    write(s, c.envelope.body());
+                    s.size += need;
+                    spilled(s, c);
+                    from = i + 1;
+                } else {
+                    b.putInt(c.envelope.size()).putInt(crc(c.envelope.body())).put(c.envelope.body());
+                }
+            }
+            return true;
+        } catch (IOException ex) {
+            errors.accept("cannot write to the spool in " + dir + ": " + ex);
+            return false;
+        } finally {
+            prunePending(); // compacts the list
+        }
+    }
+
+    /** Writes the records {@code [from, to)} of pending, encoded in {@code b}, at the end of {@code s}. */
+    private Segment flushSpilled(Segment s, ByteBuffer b, int from, int to) throws IOException {
+        if (from == to) {
+            return s;
+        }
+        b.flip();
+        writeAtEnd(s, b);
+        for (int i = from; i < to; i++) {
+            Cached c = pending.get(i);
+            s.size += HEADER_BYTES + c.envelope.size();
+            spilled(s, c);
+        }
+        return s;
+    }
+
+    /**
+     * Writes {@code b} at the end of {@code s} (its size is not changed here); on failure cuts off
+     * whatever part was written, since no half record may stay where the next one goes.
+     */
+    private static void writeAtEnd(Segment s, ByteBuffer b) throws IOException {
+        try {
+            long at = s.size;
+            while (b.hasRemaining()) {
+                at += s.channel.write(b, at);
+            }
+        } catch (IOException ex) {
+            try {
+                s.channel.truncate(s.size);
+            } catch (IOException suppressed) {
+                ex.addSuppressed(suppressed);
+            }
+            throw ex;
+        }
+    }
+
+    /** Bookkeeping of one pending record now in segment {@code s}: it leaves the pending list. */
+    private void spilled(Segment s, Cached c) {
+        pending.set(pendingHead++, null);
+        unsynced.add(s);
+        counters.spooled.increment();
+        if (c.position >= readOffset) {
+            remember(c.position, c.envelope);
+        }
+    }
+
+    private int crc(byte[] body) {
         int len = body.length;
         writeCrc.reset();
         writeCrc.update(new byte[] {(byte) (len >>> 24), (byte) (len >>> 16), (byte) (len >>> 8), (byte) len});
         writeCrc.update(body);
+        return (int) writeCrc.getValue();
+    }
+
+    private void write(Segment s, byte[] body) throws IOException {
+        int len = body.length;
         ByteBuffer b = len + HEADER_BYTES <= writeBuffer.capacity() ? writeBuffer.clear() : ByteBuffer.allocate(len + HEADER_BYTES);
-        b.putInt(len).putInt((int) writeCrc.getValue()).put(body).flip();
+        b.putInt(len).putInt(crc(body)).put(body).flip();
         long at = s.size;
         while (b.hasRemaining()) {
             at += s.channel.write(b, at);
@@ -379,6 +626,7 @@ final class Spool extends Backlog {
             }
             committed = it.end();
             readOffset = Math.max(readOffset, committed);
+            prunePending();
             if (it.envelope() != null) {
                 records--;
                 counters.dropped(OutputCounters.SPOOL_FULL, 1);
@@ -422,6 +670,15 @@ final class Spool extends Backlog {
     private Item read(long pos) throws IOException {
         if (pos >= writeOffset) {
             return null;
+        }
+        if (pos >= writtenEnd()) { // not written: pending, or resolved before it was written (a gap)
+            int i = pendingIndex(pos);
+            if (i == pending.size()) {
+                return new Item(null, pos, writeOffset);
+            }
+            Cached c = pending.get(i);
+            return c.position == pos ? new Item(c.envelope, pos, pos + HEADER_BYTES + c.envelope.size())
+                    : new Item(null, pos, c.position);
         }
         while (!cache.isEmpty() && cache.getFirst().position < pos) {
             cacheBytes -= cache.removeFirst().envelope.size();
@@ -480,6 +737,8 @@ final class Spool extends Backlog {
         }
         long live = batch.stream().filter(i -> i.position() >= committed).count();
         committed = end;
+        lastProgress = System.nanoTime();
+        prunePending();
         records = committed >= writeOffset ? 0 : Math.max(0, records - live);
         try {
             persistPosition();
@@ -527,6 +786,20 @@ final class Spool extends Backlog {
         return locked(() -> writeOffset - committed);
     }
 
+    /** Writes the pending records, then syncs: everything accepted is then durable. */
+    @Override
+    boolean persist() {
+        lock.lock();
+        try {
+            if (!spillPending()) {
+                return false;
+            }
+        } finally {
+            lock.unlock();
+        }
+        return sync();
+    }
+
     /** Forces written records and the position to the device; outside the lock, so offers go on meanwhile. */
     @Override
     boolean sync() {
@@ -537,7 +810,10 @@ final class Spool extends Backlog {
             if (closed) {
                 return false;
             }
-            mark = writeOffset;
+            if (stallNanos > 0 && pendingCount() > 0 && System.nanoTime() - lastProgress >= stallNanos) {
+                spillPending(); // a stalled destination: what waits in memory goes to disk, then is acknowledged
+            }
+            mark = writtenEnd();
             unsynced.forEach(s -> channels.add(s.channel));
             unsynced.clear();
             if (positionUnsynced) {
@@ -585,6 +861,8 @@ final class Spool extends Backlog {
         try {
             if (!closed) {
                 closed = true;
+                pending.clear(); // never acknowledged: their source delivers them again
+                pendingHead = 0;
                 closeChannels(force);
                 changed.signalAll();
             }

@@ -90,7 +90,7 @@ class LogDeliveryTest {
     @Test
     void aSpooledRecordIsAcknowledgedOnceOnDiskWhileTheSinkIsDown() throws Exception {
         ScriptedSink sink = new ScriptedSink().otherwise(SendResult.retry("down"));
-        try (Output out = Output.start(settings("logs", "spool.full", "drop_oldest", "spool.maxbytes", "1MiB"), sink,
+        try (Output out = Output.start(settings("logs", "spool.full", "drop_oldest", "spool.maxbytes", "1MiB", "spool.stall", "0"), sink,
                 OutputOptions.spooled(spoolRoot))) {
             Output.Taken t = out.offerWaiting(List.of(envelope(0), envelope(1)), Duration.ofSeconds(5));
             assertThat(t.count()).isEqualTo(2);
@@ -115,7 +115,8 @@ class LogDeliveryTest {
         }
         ScriptedSink down = new ScriptedSink().otherwise(SendResult.retry("down"));
         // small segments: runs are cut where a segment is full
-        try (Output out = Output.start(settings("logs", "spool.maxbytes", "8MiB"), down, OutputOptions.spooled(spoolRoot))) {
+        try (Output out = Output.start(settings("logs", "spool.maxbytes", "8MiB", "spool.stall", "0"), down,
+                OutputOptions.spooled(spoolRoot))) {
             int n = 0;
             while (n < items.size()) {
                 n += out.offerWaiting(items.subList(n, Math.min(items.size(), n + 700)), Duration.ofSeconds(5)).count();
@@ -128,6 +129,170 @@ class LogDeliveryTest {
             List<String> got = up.delivered.stream().map(LogDeliveryTest::body).toList();
             List<String> want = items.stream().map(LogDeliveryTest::body).toList();
             assertThat(got).containsExactlyElementsOf(want);
+        }
+    }
+
+    private static List<Envelope> envelopes(int from, int to) {
+        List<Envelope> items = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            items.add(envelope(i));
+        }
+        return items;
+    }
+
+    private static List<String> bodies(List<Envelope> items) {
+        return items.stream().map(LogDeliveryTest::body).toList();
+    }
+
+    /** Offers every item, waiting as long as it takes; returns the mark after the last. */
+    private static long offerAll(Output out, List<Envelope> items) throws InterruptedException {
+        int n = 0;
+        long mark = 0;
+        while (n < items.size()) {
+            Output.Taken t = out.offerWaiting(items.subList(n, items.size()), Duration.ofSeconds(5));
+            n += t.count();
+            mark = t.mark();
+        }
+        return mark;
+    }
+
+    @Test
+    void withADestinationThatKeepsUpTheSpoolWritesNothingAndAcknowledgesOnDelivery() throws Exception {
+        ScriptedSink sink = new ScriptedSink(new Batching(500, 1 << 20, Duration.ZERO));
+        try (Output out = Output.start(settings("logs", "queue", "1000"), sink, OutputOptions.spooled(spoolRoot))) {
+            List<Envelope> items = envelopes(0, 20_000);
+            long mark = offerAll(out, items);
+            await("every record acknowledged", () -> out.acknowledged() >= mark);
+            assertThat(bodies(sink.delivered)).containsExactlyElementsOf(bodies(items));
+            assertThat(out.counters().snapshot().spooled()).isZero();
+            assertThat(spoolBytesOnDisk()).isZero();
+        }
+    }
+
+    @Test
+    void aStalledDestinationMakesThePendingRecordsAndTheNextOnesGoToDiskInOrder() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean up = new java.util.concurrent.atomic.AtomicBoolean();
+        ScriptedSink sink = new ScriptedSink(new Batching(100, 1 << 20, Duration.ZERO))
+                .otherwise(b -> up.get() ? SendResult.ok() : SendResult.retry("down"));
+        try (Output out = Output.start(settings("logs", "queue", "300", "spool.stall", "200ms", "retry.initial", "20ms",
+                "retry.max", "50ms"), sink,
+                OutputOptions.spooled(spoolRoot))) {
+            // the worker holds the first batch; 300 more wait in memory; after 200 ms without progress
+            // they and the rest go to disk, and are acknowledged once synced although nothing was delivered
+            List<Envelope> items = envelopes(0, 2_000);
+            long mark = offerAll(out, items);
+            assertThat(out.counters().snapshot().spooled()).isEqualTo(items.size());
+            await("records on disk acknowledged before delivery", () -> out.acknowledged() >= mark);
+            assertThat(sink.delivered).isEmpty();
+            // back up: the disk drains, then memory is used again, and the order is the offer order
+            up.set(true);
+            await("the spooled records delivered", () -> sink.delivered.size() >= items.size());
+            List<Envelope> more = envelopes(2_000, 4_000);
+            long mark2 = offerAll(out, more);
+            await("everything delivered", () -> out.acknowledged() >= mark2 && sink.delivered.size() >= 4_000);
+            assertThat(bodies(sink.delivered)).containsExactlyElementsOf(bodies(envelopes(0, 4_000)));
+            assertThat(out.counters().snapshot().spooled()).isEqualTo(items.size());
+        }
+    }
+
+    @Test
+    void pendingRecordsAreNeverAcknowledgedUntilDeliveredAndAreNotFoundAfterACrash() throws Exception {
+        ScriptedSink sink = hanging(new CountDownLatch(1));
+        Output out = Output.start(settings("logs", "spool.stall", "1h"), sink, OutputOptions.spooled(spoolRoot));
+        try {
+            Output.Taken t = out.offerWaiting(envelopes(0, 50), Duration.ofSeconds(5));
+            assertThat(t.count()).isEqualTo(50);
+            assertThat(out.acknowledged()).isZero();
+            assertThat(out.counters().snapshot().spooled()).isZero();
+            assertThat(out.counters().snapshot().queued()).isEqualTo(50);
+        } finally {
+            out.crashForTest();
+        }
+        ScriptedSink after = new ScriptedSink();
+        try (Output again = Output.start(settings("logs"), after, OutputOptions.spooled(spoolRoot))) {
+            assertThat(again.counters().snapshot().queued()).isZero();
+            assertThat(after.delivered).isEmpty();
+        }
+    }
+
+    @Test
+    void aFlushAtItsDeadlineWritesPendingRecordsSoTheyAreAcknowledged() throws Exception {
+        ScriptedSink sink = hanging(new CountDownLatch(1));
+        Output out = Output.start(settings("logs", "spool.stall", "1h"), sink, OutputOptions.spooled(spoolRoot));
+        try {
+            Output.Taken t = out.offerWaiting(envelopes(0, 20), Duration.ofSeconds(5));
+            assertThat(out.flush(Duration.ofMillis(100))).isTrue();
+            assertThat(out.acknowledged()).isGreaterThanOrEqualTo(t.mark());
+            assertThat(out.counters().snapshot().spooled()).isEqualTo(20);
+        } finally {
+            out.crashForTest();
+        }
+        ScriptedSink after = new ScriptedSink();
+        try (Output again = Output.start(settings("logs"), after, OutputOptions.spooled(spoolRoot))) {
+            await("the twenty delivered after the restart", () -> after.delivered.size() >= 20);
+            assertThat(bodies(after.delivered)).containsExactlyElementsOf(bodies(envelopes(0, 20)));
+        }
+    }
+
+    @Test
+    void anAlertAfterPendingRecordsWritesThemFirstSoTheOrderHolds() throws Exception {
+        CountDownLatch up = new CountDownLatch(1);
+        ScriptedSink sink = hanging(up);
+        List<String> want = new ArrayList<>();
+        try (Output out = Output.start(settings("logs", "spool.stall", "1h"), sink, OutputOptions.spooled(spoolRoot))) {
+            List<Envelope> logs = envelopes(0, 10);
+            out.offerWaiting(logs, Duration.ofSeconds(5));
+            assertThat(out.offer(Fixtures.envelope(1))).isEqualTo(Offer.ACCEPTED);
+            assertThat(out.counters().snapshot().spooled()).isEqualTo(11);
+            want.addAll(bodies(logs));
+            up.countDown();
+            await("all eleven delivered", () -> sink.delivered.size() >= 11);
+            List<String> got = new ArrayList<>();
+            for (Envelope e : sink.delivered) {
+                got.add(e.isLog() ? body(e) : "alert");
+            }
+            want.add("alert");
+            assertThat(got).containsExactlyElementsOf(want);
+        }
+    }
+
+    @Test
+    void aSpillAfterRecordsResolvedInMemoryStartsItsOwnSegmentAndSurvivesARestart() throws Exception {
+        ScriptedSink sink = new ScriptedSink();
+        try (Output out = Output.start(settings("logs", "spool.stall", "1h"), sink, OutputOptions.spooled(spoolRoot))) {
+            long mark = offerAll(out, envelopes(0, 100)); // delivered from memory, never written
+            await("first hundred delivered", () -> out.acknowledged() >= mark);
+            sink.otherwise(SendResult.retry("down"));
+        }
+        // the retried record of a closed output is not delivered; write new ones straight to disk
+        ScriptedSink down = new ScriptedSink().otherwise(SendResult.retry("down"));
+        try (Output out = Output.start(settings("logs", "spool.stall", "0"), down, OutputOptions.spooled(spoolRoot))) {
+            offerAll(out, envelopes(100, 150));
+        }
+        ScriptedSink up = new ScriptedSink();
+        try (Output out = Output.start(settings("logs"), up, OutputOptions.spooled(spoolRoot))) {
+            await("the spooled fifty delivered", () -> up.delivered.size() >= 50);
+            assertThat(bodies(up.delivered)).containsExactlyElementsOf(bodies(envelopes(100, 150)));
+        }
+    }
+
+    /** A sink whose every call waits for {@code gate}, then delivers: the destination hangs until then. */
+    private static ScriptedSink hanging(CountDownLatch gate) {
+        return new ScriptedSink().otherwise(b -> {
+            gate.await();
+            return SendResult.ok();
+        });
+    }
+
+    private long spoolBytesOnDisk() throws java.io.IOException {
+        try (var files = java.nio.file.Files.walk(spoolRoot)) {
+            long sum = 0;
+            for (Path p : (Iterable<Path>) files::iterator) {
+                if (p.toString().endsWith(".seg")) {
+                    sum += java.nio.file.Files.size(p);
+                }
+            }
+            return sum;
         }
     }
 
