@@ -8,6 +8,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsExchange;
 import dev.vigil.k8saudit.AuditEvent;
 import dev.vigil.k8saudit.AuditEventParser;
+import dev.vigil.k8saudit.Json;
 import dev.vigil.k8saudit.store.AuditStore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -136,16 +137,18 @@ final class AuditWebhook extends HttpEndpoint {
                 reject(ex, new Reject(413, "413 too large", "request body larger than " + config.maxBody() + " bytes"));
                 return;
             }
-            Reject shape = checkEventList(body);
-            if (shape != null) {
-                reject(ex, shape);
-                return;
-            }
             // the bytes as received: each event keeps its text, stored as it is when protection changes nothing
             AuditEventParser.Collector parsed = new AuditEventParser.Collector();
             new AuditEventParser().read(body, parsed);
             List<AuditEvent> events = parsed.events();
             List<AuditEventParser.Problem> problems = parsed.problems();
+            if (!problems.isEmpty() || !isEventList(parsed.values())) {
+                Reject shape = checkEventList(body); // the precise reason, when the body is not an EventList
+                if (shape != null) {
+                    reject(ex, shape);
+                    return;
+                }
+            }
             if (!problems.isEmpty()) {
                 reject(ex, new Reject(400, "400 bad event", badEvent(problems.getFirst().message())));
                 return;
@@ -240,6 +243,16 @@ final class AuditWebhook extends HttpEndpoint {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Whether the parsed body was exactly one {@code EventList} of audit.k8s.io/v1 or v1beta1 with an array of items. */
+    static boolean isEventList(List<Object> values) {
+        if (values.size() != 1 || !(values.getFirst() instanceof Json.Obj o)) {
+            return false;
+        }
+        Object v = o.get("apiVersion");
+        return "EventList".equals(o.get("kind")) && ("audit.k8s.io/v1".equals(v) || "audit.k8s.io/v1beta1".equals(v))
+                && o.get("items") instanceof List<?>;
     }
 
     /** Checks that the body is one JSON object {@code {"kind":"EventList","apiVersion":"audit.k8s.io/v1[beta1]","items":[...]}}. */

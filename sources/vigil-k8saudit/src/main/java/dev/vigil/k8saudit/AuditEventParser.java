@@ -62,16 +62,30 @@ public final class AuditEventParser {
         void event(AuditEvent event);
 
         void problem(Problem problem);
+
+        /** Each complete top-level JSON value, before the events in it (to check the shape of a document). */
+        default void value(Object root) {}
     }
 
     /** A listener that keeps everything it is handed, in order. */
     public static final class Collector implements Listener {
         private final List<AuditEvent> events = new ArrayList<>();
         private final List<Problem> problems = new ArrayList<>();
+        private final List<Object> values = new ArrayList<>();
 
         @Override
         public void event(AuditEvent event) {
             events.add(event);
+        }
+
+        @Override
+        public void value(Object root) {
+            values.add(root);
+        }
+
+        /** The top-level JSON values read. */
+        public List<Object> values() {
+            return values;
         }
 
         @Override
@@ -214,19 +228,33 @@ public final class AuditEventParser {
         reset();
         int start = data.length >= 3 && (data[0] & 0xff) == 0xEF && (data[1] & 0xff) == 0xBB && (data[2] & 0xff) == 0xBF ? 3 : 0;
         window = data;
-        windowStart = start;
-        windowLen = data.length - start;
+        windowStart = 0;
+        windowLen = data.length;
         shareWindow = true;
         long lines = 0;
-        try {
-            feeder.feedInput(data, start, data.length);
-            drain();
-            feeder.endOfInput();
-            drain();
-            if (tree.depth() > 0) {
-                found.problem(new Problem(valueLine, "the input ends inside this value"));
+        try (JsonParser p = FACTORY.createParser(data, start, data.length - start)) {
+            JsonToken t;
+            while ((t = p.nextToken()) != null) {
+                if (tree.depth() == 0) {
+                    valueLine = p.currentTokenLocation().getLineNr();
+                }
+                Object done;
+                if ((t == JsonToken.START_OBJECT || t == JsonToken.START_ARRAY) && tree.lazyHere()) {
+                    // a member of an event: its text is checked now and parsed into a tree only when read
+                    int from = (int) p.currentTokenLocation().getByteOffset() + start;
+                    p.skipChildren();
+                    int to = (int) p.currentLocation().getByteOffset() + start;
+                    done = tree.add(new Json.Lazy(data, from, to - from));
+                } else {
+                    done = tree.push(t, p, start);
+                }
+                if (done != null) {
+                    found.value(done);
+                    accept(done, valueLine);
+                    tree.spans.clear();
+                }
             }
-            lines = parser.currentLocation().getLineNr() - (data.length > 0 && data[data.length - 1] == '\n' ? 1 : 0);
+            lines = p.currentLocation().getLineNr() - (data.length > 0 && data[data.length - 1] == '\n' ? 1 : 0);
         } catch (JsonProcessingException e) {
             found.problem(new Problem(line, "malformed JSON"));
         } finally {
@@ -238,10 +266,44 @@ public final class AuditEventParser {
             return read(new java.io.InputStreamReader(new java.io.ByteArrayInputStream(data), StandardCharsets.UTF_8), listener);
         }
         this.listener = listener;
+        for (Object v : found.values()) {
+            listener.value(v);
+        }
         for (AuditEvent e : found.events()) {
             listener.event(e);
         }
         return new Summary(lines, found.events().size(), 0);
+    }
+
+    /**
+     * The tree of one JSON value held as UTF-8 in {@code data[offset, offset + length)} ({@link Json.Lazy}); malformed
+     * UTF-8 is read as U+FFFD, as {@link #read(Reader, Listener)} does.
+     *
+     * @throws IllegalStateException when the text is not one JSON value
+     */
+    static Object parseValue(byte[] data, int offset, int length) {
+        try (JsonParser p = FACTORY.createParser(data, offset, length)) {
+            return parseValue(p);
+        } catch (IOException e) {
+            try (JsonParser p = FACTORY.createParser(new String(data, offset, length, StandardCharsets.UTF_8))) {
+                return parseValue(p);
+            } catch (IOException again) {
+                throw new IllegalStateException("malformed JSON inside an audit event: " + again.getMessage(), again);
+            }
+        }
+    }
+
+    private static Object parseValue(JsonParser p) throws IOException {
+        TreeBuilder b = new TreeBuilder();
+        b.locate = false;
+        JsonToken t;
+        while ((t = p.nextToken()) != null) {
+            Object done = b.push(t, p, 0);
+            if (done != null) {
+                return done;
+            }
+        }
+        throw new com.fasterxml.jackson.core.JsonParseException(p, "the value ends early");
     }
 
     private static boolean startsValue(String text) {
@@ -285,8 +347,9 @@ public final class AuditEventParser {
             if (tree.depth() == 0) {
                 valueLine = shareWindow ? parser.currentTokenLocation().getLineNr() : line;
             }
-            Object done = tree.push(t, parser);
+            Object done = tree.push(t, parser, 0);
             if (done != null) {
+                listener.value(done);
                 accept(done, valueLine);
                 tree.spans.clear();
             }
@@ -353,6 +416,9 @@ public final class AuditEventParser {
         } catch (DateTimeParseException bad) {
             report(at, where + name + " " + Json.compact(ts) + " is not an RFC 3339 time" + idSuffix(event));
             return;
+        } catch (ArithmeticException outOfRange) {
+            report(at, where + name + " " + Json.compact(ts) + " is out of range (years 1678 to 2262)" + idSuffix(event));
+            return;
         }
         events++;
         listener.event(sourced(event, nanos, at));
@@ -380,8 +446,82 @@ public final class AuditEventParser {
 
     /** An RFC 3339 time ({@code 2018-10-25T14:09:12.581541Z}, any offset) as nanoseconds since the epoch. */
     static long parseTime(String text) {
+        long fast = parseTimeFast(text);
+        if (fast != Long.MIN_VALUE) {
+            return fast;
+        }
         Instant i = OffsetDateTime.parse(text).toInstant();
         return Math.addExact(Math.multiplyExact(i.getEpochSecond(), 1_000_000_000L), i.getNano());
+    }
+
+    /**
+     * The form kube-apiserver writes, {@code YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)}, read without
+     * the general parser; {@link Long#MIN_VALUE} for anything else (the general parser then decides, so the
+     * result and the errors are the same).
+     */
+    static long parseTimeFast(String t) {
+        int n = t.length();
+        if (n < 20 || t.charAt(4) != '-' || t.charAt(7) != '-' || t.charAt(10) != 'T' || t.charAt(13) != ':'
+                || t.charAt(16) != ':') {
+            return Long.MIN_VALUE;
+        }
+        int year = digits(t, 0, 4);
+        int month = digits(t, 5, 2);
+        int day = digits(t, 8, 2);
+        int hour = digits(t, 11, 2);
+        int minute = digits(t, 14, 2);
+        int second = digits(t, 17, 2);
+        if (year < 0 || month < 1 || month > 12 || day < 1 || day > java.time.YearMonth.of(year, month).lengthOfMonth()
+                || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) {
+            return Long.MIN_VALUE;
+        }
+        int i = 19;
+        long nanos = 0;
+        if (i < n && t.charAt(i) == '.') {
+            int scale = 100_000_000;
+            i++;
+            int first = i;
+            while (i < n && t.charAt(i) >= '0' && t.charAt(i) <= '9') {
+                if (i - first >= 9) {
+                    return Long.MIN_VALUE;
+                }
+                nanos += (long) (t.charAt(i) - '0') * scale;
+                scale /= 10;
+                i++;
+            }
+            if (i == first) {
+                return Long.MIN_VALUE;
+            }
+        }
+        int offsetSeconds;
+        if (i == n - 1 && t.charAt(i) == 'Z') {
+            offsetSeconds = 0;
+        } else if (i == n - 6 && (t.charAt(i) == '+' || t.charAt(i) == '-') && t.charAt(i + 3) == ':') {
+            int oh = digits(t, i + 1, 2);
+            int om = digits(t, i + 4, 2);
+            if (oh < 0 || oh > 18 || om < 0 || om > 59 || (oh == 18 && om > 0)) {
+                return Long.MIN_VALUE;
+            }
+            offsetSeconds = (oh * 3600 + om * 60) * (t.charAt(i) == '-' ? -1 : 1);
+        } else {
+            return Long.MIN_VALUE;
+        }
+        long epochSecond = java.time.LocalDate.of(year, month, day).toEpochDay() * 86_400L + hour * 3600L + minute * 60L
+                + second - offsetSeconds;
+        return Math.addExact(Math.multiplyExact(epochSecond, 1_000_000_000L), nanos);
+    }
+
+    /** The decimal number in {@code t[from, from + count)}, or -1 when a character there is not a digit. */
+    private static int digits(String t, int from, int count) {
+        int v = 0;
+        for (int i = from; i < from + count; i++) {
+            char c = t.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
     }
 
     private static String preview(Object v) {
@@ -407,6 +547,10 @@ public final class AuditEventParser {
 
         /** How deep objects are located: an Event at the top, in an array, in an EventList's items, or in an array of EventLists. */
         private static final int SPAN_DEPTH = 3;
+        /** Containers that are members of an object this deep (an EventList's events) may be left unparsed. */
+        private static final int LAZY_DEPTH = 3;
+        /** Whether objects' byte spans are recorded (not needed when a lazy member is parsed). */
+        boolean locate = true;
         private final ArrayDeque<Frame> stack = new ArrayDeque<>();
         /** Byte offsets [from '{', past '}') of the objects that may be events, for the value being built. */
         final java.util.IdentityHashMap<Json.Obj, long[]> spans = new java.util.IdentityHashMap<>();
@@ -420,15 +564,23 @@ public final class AuditEventParser {
             spans.clear();
         }
 
-        /** Takes one token; returns the root value when it completes, else null. */
-        Object push(JsonToken t, JsonParser p) throws IOException {
+        /** Whether a container starting now is a member of an object at {@link #LAZY_DEPTH} (may stay unparsed). */
+        boolean lazyHere() {
+            return stack.size() >= LAZY_DEPTH && stack.peek().object;
+        }
+
+        /**
+         * Takes one token; returns the root value when it completes, else null. Byte offsets are the
+         * parser's plus {@code base}.
+         */
+        Object push(JsonToken t, JsonParser p, int base) throws IOException {
             Object v;
             switch (t) {
                 case START_OBJECT -> {
                     Frame f = new Frame(true);
-                    if (stack.size() <= SPAN_DEPTH) {
+                    if (locate && stack.size() <= SPAN_DEPTH) {
                         // the current location is just past the '{'
-                        f.start = p.currentLocation().getByteOffset() - 1;
+                        f.start = p.currentLocation().getByteOffset() - 1 + base;
                     }
                     stack.push(f);
                     return null;
@@ -445,7 +597,7 @@ public final class AuditEventParser {
                     Frame f = stack.pop();
                     Json.Obj o = new Json.Obj(f.keys.toArray(String[]::new), f.values.toArray());
                     if (f.start >= 0) {
-                        spans.put(o, new long[] {f.start, p.currentLocation().getByteOffset()});
+                        spans.put(o, new long[] {f.start, p.currentLocation().getByteOffset() + base});
                     }
                     v = o;
                 }
@@ -461,6 +613,11 @@ public final class AuditEventParser {
                 case VALUE_NULL -> v = Json.NULL;
                 default -> throw new com.fasterxml.jackson.core.JsonParseException(p, "unexpected JSON token " + t);
             }
+            return add(v);
+        }
+
+        /** Adds a complete value to the open container; returns it when it is the root, else null. */
+        Object add(Object v) {
             Frame top = stack.peek();
             if (top == null) {
                 return v;

@@ -35,6 +35,7 @@ public final class Json {
     /** A JSON object: members in document order; a repeated key keeps every member, lookups see the first. */
     public static final class Obj {
         private final String[] keys;
+        /** Member values; a {@link Lazy} stands for a value not parsed yet, replaced on first access. */
         private final Object[] values;
 
         Obj(String[] keys, Object[] values) {
@@ -51,22 +52,41 @@ public final class Json {
         }
 
         public Object value(int i) {
-            return values[i];
+            Object v = values[i];
+            return v instanceof Lazy ? materialize(i) : v;
         }
 
         /** The value of the first member named {@code key}, or null. */
         public Object get(String key) {
             for (int i = 0; i < keys.length; i++) {
                 if (keys[i].equals(key)) {
-                    return values[i];
+                    return value(i);
                 }
             }
             return null;
         }
 
+        /** Parses a member left unparsed, once, whichever thread asks first. */
+        private synchronized Object materialize(int i) {
+            if (values[i] instanceof Lazy z) {
+                values[i] = z.parse();
+            }
+            return values[i];
+        }
+
         @Override
         public String toString() {
             return compact(this);
+        }
+    }
+
+    /**
+     * A member value not parsed yet: the UTF-8 text of a JSON object or array, already checked by the
+     * parser that skipped it, parsed into a tree when first read ({@link AuditEventParser}).
+     */
+    record Lazy(byte[] source, int offset, int length) {
+        Object parse() {
+            return AuditEventParser.parseValue(source, offset, length);
         }
     }
 

@@ -209,6 +209,86 @@ class AuditEventParserTest {
         assertThat(new AuditEvent(bytes.events().getFirst().root(), 1, 0).sourceText()).isNull();
     }
 
+    /**
+     * Byte mode leaves the members of an EventList's events unparsed until read: every recorded event, sent as
+     * one EventList, reads back exactly as the line reader's full trees (same compact JSON, same fields).
+     */
+    @Test
+    void lazilyParsedMembersOfRecordedEventsEqualTheFullTrees() throws Exception {
+        List<AuditEvent> all = new java.util.ArrayList<>();
+        try (var files = java.nio.file.Files.list(java.nio.file.Path.of(System.getProperty("vigil.shared.dir", "../../../shared"))
+                .toAbsolutePath().normalize().resolve("fixtures/k8s-audit/events/falco-trace-files"))) {
+            for (java.nio.file.Path f : files.sorted().toList()) {
+                all.addAll(read(java.nio.file.Files.readString(f)).events()); // (a few files also hold non-events)
+            }
+        }
+        assertThat(all).hasSizeGreaterThan(20);
+        String list = "{\"kind\":\"EventList\",\"apiVersion\":\"audit.k8s.io/v1\",\"metadata\":{},\"items\":["
+                + String.join(",", all.stream().map(AuditEventParserTest::source).toList()) + "]}";
+        Read bytes = readBytes(list.getBytes(StandardCharsets.UTF_8));
+        assertThat(bytes.problems()).isEmpty();
+        assertThat(bytes.events()).hasSameSizeAs(all);
+        for (int i = 0; i < all.size(); i++) {
+            AuditEvent lazy = bytes.events().get(i);
+            assertThat(lazy.string("objectRef", "resource")).isEqualTo(all.get(i).string("objectRef", "resource"));
+            assertThat(Json.pointer(lazy.root(), "/user/username")).isEqualTo(Json.pointer(all.get(i).root(), "/user/username"));
+            assertThat(lazy.json()).isEqualTo(all.get(i).json());
+            assertThat(source(lazy)).isEqualTo(source(all.get(i)));
+        }
+    }
+
+    @Test
+    void theFastTimeParserAgreesWithTheGeneralOneOrLeavesTheTextToIt() throws Exception {
+        List<String> texts = new java.util.ArrayList<>(List.of("2018-10-25T14:09:12.581541Z", "2018-10-25T14:09:12Z",
+                "2024-02-29T23:59:59.999999999Z", "1969-12-31T23:59:59.5-01:30", "2026-11-26T10:00:00.1+14:00",
+                "2026-11-26T10:00:00+18:00", "2026-11-26T10:00:00-18:00", "2018-10-25t14:09:12z",
+                "2023-02-29T00:00:00Z", "2018-13-01T00:00:00Z", "2018-10-25T24:00:00Z", "2018-10-25T14:60:00Z",
+                "2018-10-25T14:09:60Z", "2018-10-25T14:09:12.Z", "2018-10-25T14:09:12.1234567891Z", "2018-10-25T14:09:12+1:00",
+                "2018-10-25T14:09:12+19:00", "2018-10-25 14:09:12Z", "2018-10-25T14:09:12", "x018-10-25T14:09:12Z",
+                "2018-10-25T14:09:12.5+05:30:00", "2018-10-25T14:09:12+05:30"));
+        java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+        for (int i = 0; i < 2_000; i++) {
+            java.time.OffsetDateTime t = java.time.OffsetDateTime.ofInstant(java.time.Instant.ofEpochSecond(r.nextLong(-4_000_000_000L,
+                    8_000_000_000L), r.nextInt(1_000_000_000)), java.time.ZoneOffset.ofTotalSeconds(r.nextInt(-18 * 60, 18 * 60 + 1) * 60));
+            texts.add(t.toString());
+        }
+        for (String text : texts) {
+            long general;
+            try {
+                java.time.Instant at = java.time.OffsetDateTime.parse(text).toInstant();
+                general = at.getEpochSecond() * 1_000_000_000L + at.getNano();
+            } catch (java.time.format.DateTimeParseException e) {
+                assertThat(AuditEventParser.parseTimeFast(text)).as(text).isEqualTo(Long.MIN_VALUE);
+                continue;
+            }
+            long fast = AuditEventParser.parseTimeFast(text);
+            if (fast != Long.MIN_VALUE) {
+                assertThat(fast).as(text).isEqualTo(general);
+            }
+            assertThat(AuditEventParser.parseTime(text)).as(text).isEqualTo(general);
+        }
+        assertThat(AuditEventParser.parseTimeFast("2018-10-25T14:09:12.581541Z")).isNotEqualTo(Long.MIN_VALUE);
+        assertThat(AuditEventParser.parseTimeFast("2018-10-25T14:09:12.5+05:30")).isNotEqualTo(Long.MIN_VALUE);
+        // a time nanoseconds since 1970 cannot hold is reported, not thrown
+        Read far = read("{\"kind\":\"Event\",\"auditID\":\"old\",\"stageTimestamp\":\"0001-01-01T00:00:00Z\"}");
+        assertThat(far.events()).isEmpty();
+        assertThat(far.problems()).singleElement().asString().contains("stageTimestamp \"0001-01-01T00:00:00Z\" is out of range");
+    }
+
+    @Test
+    void aLazyMemberWithMalformedUtf8ReadsAsReplacementCharacters() throws Exception {
+        byte[] head = ("{\"kind\":\"EventList\",\"items\":[{\"kind\":\"Event\",\"auditID\":\"u\","
+                + "\"stageTimestamp\":\"2026-01-02T03:04:05Z\",\"user\":{\"username\":\"a").getBytes(StandardCharsets.UTF_8);
+        byte[] tail = "b\"}}]}".getBytes(StandardCharsets.UTF_8);
+        byte[] body = new byte[head.length + 1 + tail.length];
+        System.arraycopy(head, 0, body, 0, head.length);
+        body[head.length] = (byte) 0xC3; // a lead byte without its continuation
+        System.arraycopy(tail, 0, body, head.length + 1, tail.length);
+        Read r = readBytes(body);
+        assertThat(r.problems()).isEmpty();
+        assertThat(r.events()).singleElement().satisfies(e -> assertThat(e.string("user", "username")).isEqualTo("a\uFFFDb"));
+    }
+
     @Test
     void byteModeReportsProblemsExactlyAsTheLineReader() throws IOException {
         String text = String.join("\n", ev("1"), "{\"kind\": 0}", "this is not json", ev("2"), "{\"kind\":\"Event\",\"auditID\":\"t\"", ev("3"));

@@ -86,13 +86,15 @@ public final class AuditProtector {
     /** Whether {@link #protect} would change anything: a body or a high level to drop, or a token in a query string. */
     private static boolean needsChange(Json.Obj root, SensitiveKinds.Kind kind) {
         for (int i = 0; i < root.size(); i++) {
-            String k = root.key(i);
-            Object v = root.value(i);
-            if (kind != null && (k.equals("requestObject") || k.equals("responseObject")
-                    || k.equals("level") && ("Request".equals(v) || "RequestResponse".equals(v)))) {
+            String k = root.key(i); // values are read only for the keys that matter: bodies may be left unparsed
+            if (kind != null && (k.equals("requestObject") || k.equals("responseObject"))) {
                 return true;
             }
-            if (k.equals("requestURI") && v instanceof String uri && uri.indexOf('?') >= 0) {
+            if (kind != null && k.equals("level") && root.value(i) instanceof String level
+                    && (level.equals("Request") || level.equals("RequestResponse"))) {
+                return true;
+            }
+            if (k.equals("requestURI") && root.value(i) instanceof String uri && uri.indexOf('?') >= 0) {
                 int[] count = new int[1];
                 maskQuery(uri, count);
                 if (count[0] > 0) {

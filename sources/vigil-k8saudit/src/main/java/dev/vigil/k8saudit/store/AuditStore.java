@@ -51,16 +51,21 @@ public final class AuditStore implements Closeable {
     private final AuditProtector protector;
     private final PrivateKey key;
     private final List<String> recoveries = new ArrayList<>();
-    private final Map<String, String> recent;
+    /** Recently stored events that carry an auditID, by their body's digest, oldest first (re-send detection). */
+    private final Map<Sent, Boolean> recent;
     private final Object syncLock = new Object();
+    /** Checkpoints of sealed segments already read by retention, by segment index. */
+    private final Map<Long, StoreFormat.Checkpoint> sealedCheckpoints = new java.util.HashMap<>();
 
-    private FileChannel channel;
+    /** The live segment; volatile so that {@link #sync} reads it without the store's lock. */
+    private volatile FileChannel channel;
     private long segmentIndex;
     private long segmentSize;
     private long segmentRecords;
     private long lastSeq;
     private byte[] lastHash;
-    private long written;
+    /** Records written so far (changed under the store's lock, read by {@link #sync} without it). */
+    private volatile long written;
     private volatile long durable;
     private long forces;
     private boolean closed;
@@ -73,7 +78,7 @@ public final class AuditStore implements Closeable {
         int cap = Math.max(1, options.dedupCapacity());
         this.recent = new LinkedHashMap<>(16, 0.75f, false) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, String> e) {
+            protected boolean removeEldestEntry(Map.Entry<Sent, Boolean> e) {
                 return size() > cap;
             }
         };
@@ -203,7 +208,7 @@ public final class AuditStore implements Closeable {
     }
 
     private void rebuildRecent(TreeMap<Long, Path> segs) throws IOException {
-        List<String[]> keys = new ArrayList<>();
+        List<Sent> keys = new ArrayList<>();
         int cap = Math.max(1, options.dedupCapacity());
         for (Path p : segs.descendingMap().values()) {
             List<StoreFormat.Rec> recs = StoreFormat.read(p).records();
@@ -211,9 +216,8 @@ public final class AuditStore implements Closeable {
                 try {
                     byte[] body = recs.get(i).body();
                     for (AuditEvent e : AuditEventParser.parse(new String(body, StandardCharsets.UTF_8))) {
-                        String k = dedupKey(e);
-                        if (k != null) {
-                            keys.add(new String[] {k, digest(body)});
+                        if (e.auditId() != null) {
+                            keys.add(Sent.of(StoreFormat.sha256(body)));
                         }
                     }
                 } catch (AuditEventParser.AuditFormatException ignored) {
@@ -225,25 +229,20 @@ public final class AuditStore implements Closeable {
             }
         }
         Collections.reverse(keys);
-        for (String[] k : keys) {
-            recent.put(k[0] + "\n" + k[1], k[1]);
+        for (Sent k : keys) {
+            recent.put(k, Boolean.TRUE);
         }
     }
 
-    static String dedupKey(AuditEvent e) {
-        String id = e.auditId();
-        if (id == null) {
-            return null;
-        }
-        Object ts = e.get("stageTimestamp");
-        return id + "\n" + e.stage() + "\n" + (ts == null ? "" : ts.toString());
-    }
-
-    private static String digest(byte[] body) {
-        try {
-            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(body));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+    /**
+     * The first 128 bits of a stored body's SHA-256. The body holds the event's auditID, stage and
+     * stageTimestamp, so equal digests mean the same key and the same content: a re-send. The same
+     * key with other content is another event, and is stored.
+     */
+    private record Sent(long hi, long lo) {
+        static Sent of(byte[] sha256) {
+            ByteBuffer b = ByteBuffer.wrap(sha256);
+            return new Sent(b.getLong(0), b.getLong(8));
         }
     }
 
@@ -281,7 +280,7 @@ public final class AuditStore implements Closeable {
             ensureOpen();
             for (AuditEvent e : events) {
                 AuditProtector.Result p = protector.protect(e);
-                String k = dedupKey(p.event());
+                boolean keyed = p.event().auditId() != null;
                 // an event protection left alone is stored as it was received; a rewritten one as compact JSON
                 ByteBuffer body = p.event().sourceText();
                 if (body == null) {
@@ -291,17 +290,16 @@ public final class AuditStore implements Closeable {
                     p.event().digestSourceText(bodySha);
                 }
                 byte[] bodyDigest = bodySha.digest();
-                String d = k == null ? null : java.util.HexFormat.of().formatHex(bodyDigest);
-                // remembered by key AND content: same key with other content is not a re-send and is stored, and a
-                // batch re-sent with both versions stores neither again
-                String remembered = k == null ? null : k + "\n" + d;
+                // remembered by key AND content (the digest covers both): same key with other content is not a
+                // re-send and is stored, and a batch re-sent with both versions stores neither again
+                Sent remembered = keyed ? Sent.of(bodyDigest) : null;
                 if (remembered != null && recent.containsKey(remembered)) {
                     out.add(new Outcome(-1, true, p));
                     continue;
                 }
                 writeRecord(body, bodyDigest);
                 if (remembered != null) {
-                    recent.put(remembered, d);
+                    recent.put(remembered, Boolean.TRUE);
                 }
                 out.add(new Outcome(lastSeq, false, p));
             }
@@ -367,12 +365,10 @@ public final class AuditStore implements Closeable {
             if (durable >= target) {
                 return;
             }
-            FileChannel c;
-            long w;
-            synchronized (this) {
-                c = channel;
-                w = written;
-            }
+            // not under the store's lock, which a batch being appended holds for a while: records counted in w
+            // were written to the channel read after it, or to an older segment, which was forced when sealed
+            long w = written;
+            FileChannel c = channel;
             try {
                 c.force(false);
                 forces++;
@@ -431,15 +427,22 @@ public final class AuditStore implements Closeable {
                 : options.clock().millis() - options.maxAge().toMillis();
         List<Long> remove = new ArrayList<>();
         StoreFormat.Checkpoint lastRemoved = null;
+        if (removeCount == 0 && ageLimit == Long.MIN_VALUE) {
+            return;
+        }
         for (int i = 0; i < sealed.size(); i++) {
-            StoreFormat.Segment s = StoreFormat.read(segs.get(sealed.get(i)));
-            if (s.checkpoint() == null) {
-                break; // damaged: leave it for verify
+            StoreFormat.Checkpoint cp = sealedCheckpoints.get(sealed.get(i));
+            if (cp == null) {
+                cp = StoreFormat.read(segs.get(sealed.get(i))).checkpoint();
+                if (cp == null) {
+                    break; // damaged: leave it for verify
+                }
+                sealedCheckpoints.put(sealed.get(i), cp); // a sealed segment never changes: read it once
             }
-            boolean old = s.checkpoint().sealedAtMillis() < ageLimit;
+            boolean old = cp.sealedAtMillis() < ageLimit;
             if (i < removeCount || old) {
                 remove.add(sealed.get(i));
-                lastRemoved = s.checkpoint();
+                lastRemoved = cp;
             } else {
                 break;
             }
@@ -451,6 +454,7 @@ public final class AuditStore implements Closeable {
         writeGenesis(newFirst, lastRemoved.lastSeq() + 1, lastRemoved.lastHash());
         for (long i : remove) {
             Files.deleteIfExists(segs.get(i));
+            sealedCheckpoints.remove(i);
         }
         syncDir(dir);
     }
