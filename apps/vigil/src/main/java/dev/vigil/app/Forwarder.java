@@ -1,6 +1,7 @@
 package dev.vigil.app;
 
 import dev.vigil.event.Priority;
+import dev.vigil.pipeline.AlertIds;
 import dev.vigil.pipeline.ConfigException;
 import dev.vigil.pipeline.Envelope;
 import dev.vigil.pipeline.FalcoAlert;
@@ -22,7 +23,6 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -125,7 +125,7 @@ final class Forwarder implements AutoCloseable {
         if (!r.canonical() || !customFields.isEmpty() || !customTags.isEmpty()) {
             return accept(r.alert());
         }
-        String uuid = UUID.randomUUID().toString();
+        String uuid = AlertIds.next();
         byte[] json = withUuid(r.json(), uuid);
         if (json == null) {
             return accept(r.alert());
@@ -203,7 +203,7 @@ final class Forwarder implements AutoCloseable {
             t.addAll(customTags);
             tags = List.copyOf(t);
         }
-        return new FalcoAlert(UUID.randomUUID().toString(), a.timeNanos(), a.priority(), a.rule(), a.source(), tags,
+        return new FalcoAlert(AlertIds.next(), a.timeNanos(), a.priority(), a.rule(), a.source(), tags,
                 a.hostname(), a.output(), fields);
     }
 

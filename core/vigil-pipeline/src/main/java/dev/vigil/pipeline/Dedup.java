@@ -10,7 +10,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * Per-output deduplication. The key of an alert is its rule, its priority and the values of the
@@ -120,7 +119,7 @@ final class Dedup {
         f.put("vigil.dedup.count", w.held);
         f.put("vigil.dedup.window_s", windowSeconds);
         String text = last.output() + " (" + w.held + " more in " + windowSeconds + " s)";
-        out.add(new FalcoAlert(UUID.randomUUID().toString(), last.timeNanos(), last.priority(), last.rule(),
+        out.add(new FalcoAlert(AlertIds.next(), last.timeNanos(), last.priority(), last.rule(),
                 last.source(), last.tags(), last.hostname(), text, f));
     }
 }

@@ -5,7 +5,6 @@ import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -55,7 +54,7 @@ final class InternalAlerts {
         f.put("vigil.output", output);
         f.put("vigil.output.type", type);
         f.putAll(fields.get());
-        FalcoAlert a = new FalcoAlert(UUID.randomUUID().toString(), Math.multiplyExact(now, 1_000_000L), Priority.ERROR,
+        FalcoAlert a = new FalcoAlert(AlertIds.next(), Math.multiplyExact(now, 1_000_000L), Priority.ERROR,
                 rule, "internal", List.of("vigil"), null,
                 "Vigil output '" + output + "' (" + type + "): " + text.get(), f);
         try {
