@@ -55,6 +55,15 @@ final class HttpIo {
         if (declared > maxBody) {
             return null;
         }
+        if (declared >= 0) { // the server's stream ends after Content-Length bytes: one array of that size, no copies
+            try (InputStream in = ex.getRequestBody()) {
+                byte[] body = in.readNBytes((int) declared);
+                if (body.length < declared) {
+                    throw new IOException("the request body ended after " + body.length + " of " + declared + " bytes");
+                }
+                return body;
+            }
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream(declared > 0 ? (int) Math.min(declared, 1 << 24) : 8192);
         byte[] buf = new byte[declared > 0 && declared < 65536 ? (int) declared + 1 : 65536];
         long total = 0;

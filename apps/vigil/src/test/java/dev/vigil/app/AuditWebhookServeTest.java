@@ -276,6 +276,67 @@ class AuditWebhookServeTest {
         assertThat(verify(s.dir()).records()).isEqualTo(2000);
     }
 
+    /**
+     * {@code ./vigil audit serve} runs with the heap its launcher gives it: three batches just under the
+     * 64 MiB body limit, sent at once, are all stored (a child JVM with that heap and the launcher's GC).
+     */
+    @Test
+    void theLaunchersHeapHoldsThreeBatchesNearTheBodyLimitAtOnce() throws Exception {
+        java.util.regex.Matcher heap = java.util.regex.Pattern.compile("heap=(\\d+m) # the audit webhook")
+                .matcher(Files.readString(Path.of("../../vigil")));
+        assertThat(heap.find()).as("the launcher's heap for audit serve").isTrue();
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC",
+                "-Xmx" + heap.group(1), "-cp", System.getProperty("java.class.path"), "dev.vigil.app.Main", "audit", "serve",
+                "--listen", "127.0.0.1:0", "--store", tmp.resolve("big").toString(), "--plain-http", "--token-file",
+                tokenFile("t").toString());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            String line;
+            URI uri = null;
+            while (uri == null && (line = out.readLine()) != null) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("serving the audit webhook on (http://\\S+)").matcher(line);
+                if (m.find()) {
+                    uri = URI.create(m.group(1));
+                }
+            }
+            assertThat(uri).as("the server's address").isNotNull();
+            Thread.ofPlatform().daemon().start(() -> { // keep its output flowing until it exits
+                try {
+                    out.transferTo(java.io.Writer.nullWriter());
+                } catch (IOException closed) {
+                    // the process ended
+                }
+            });
+            String template = fixtureEvents().getFirst();
+            AuditEvent first = AuditEventParser.parse(template).getFirst();
+            String pad = "x".repeat(65_000);
+            List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> replies = new ArrayList<>();
+            HttpClient c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            for (int b = 0; b < 3; b++) {
+                List<String> items = new ArrayList<>();
+                for (int i = 0; i < 1000; i++) {
+                    items.add(template.replace(first.auditId(), "big-" + b + "-" + i)
+                            .replaceFirst("\\{", "{\"annotations\":{\"pad\":\"" + pad + "\"},"));
+                }
+                String batch = eventList("audit.k8s.io/v1", items);
+                assertThat(batch.length()).isBetween(60 * 1024 * 1024, 64 * 1024 * 1024);
+                replies.add(c.sendAsync(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(120))
+                        .header("Content-Type", "application/json").header("Authorization", "Bearer t")
+                        .POST(HttpRequest.BodyPublishers.ofString(batch)).build(), HttpResponse.BodyHandlers.ofString()));
+            }
+            for (var r : replies) {
+                HttpResponse<String> reply = r.get(180, TimeUnit.SECONDS);
+                assertThat(reply.statusCode()).as(reply.body()).isEqualTo(200);
+                assertThat(reply.body()).contains("\"stored\":1000,");
+            }
+        } finally {
+            p.destroy();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(verify(tmp.resolve("big")).records()).isEqualTo(3000);
+    }
+
     @Test
     void theBodyLimitIsAtLeast64MebibytesAndAnswers413Above() throws Exception {
         AuditServe cmd = new AuditServe();
