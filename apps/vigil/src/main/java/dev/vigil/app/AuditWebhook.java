@@ -82,11 +82,23 @@ final class AuditWebhook extends HttpEndpoint {
         this.afterStore = java.util.Objects.requireNonNull(consumer, "consumer");
     }
 
+    /** KiB of request bodies that may be held at once; a request waits for its share before reading its body. */
+    private final java.util.concurrent.Semaphore bodyBudget;
+
     AuditWebhook(Config config, AuditStore store) throws IOException {
         super(config.listen(), config.tls(), config.clientCertRequired() ? HttpIo.ClientAuth.REQUIRED
                 : config.clientCertWanted() ? HttpIo.ClientAuth.WANTED : HttpIo.ClientAuth.NONE, 64);
         this.config = config;
         this.store = store;
+        // bodies held at once: half the heap, but always room for one of the largest allowed
+        long heap = Runtime.getRuntime().maxMemory();
+        long budgetKiB = Math.max(config.maxBody(), heap / 2) >> 10;
+        this.bodyBudget = new java.util.concurrent.Semaphore((int) Math.min(Integer.MAX_VALUE, budgetKiB), true);
+        if (heap < 3 * config.maxBody()) {
+            System.err.println("vigil: warning: the heap (" + (heap >> 20) + " MiB) is small for request bodies of up to "
+                    + (config.maxBody() >> 20) + " MiB; large batches are taken one at a time and may not fit: raise it, e.g. "
+                    + "VIGIL_JAVA_OPTS=-Xmx512m");
+        }
     }
 
     /** batches, events stored, duplicates, protected, rejected by reason. */
@@ -132,56 +144,87 @@ final class AuditWebhook extends HttpEndpoint {
                 reject(ex, new Reject(415, "415 content type", "Content-Type " + type + " is not JSON: expected application/json"));
                 return;
             }
-            byte[] body = HttpIo.readBody(ex, config.maxBody());
-            if (body == null) {
-                reject(ex, new Reject(413, "413 too large", "request body larger than " + config.maxBody() + " bytes"));
-                return;
-            }
-            // the bytes as received: each event keeps its text, stored as it is when protection changes nothing
-            AuditEventParser.Collector parsed = new AuditEventParser.Collector();
-            new AuditEventParser().read(body, parsed);
-            List<AuditEvent> events = parsed.events();
-            List<AuditEventParser.Problem> problems = parsed.problems();
-            if (!problems.isEmpty() || !isEventList(parsed.values())) {
-                Reject shape = checkEventList(body); // the precise reason, when the body is not an EventList
-                if (shape != null) {
-                    reject(ex, shape);
-                    return;
-                }
-            }
-            if (!problems.isEmpty()) {
-                reject(ex, new Reject(400, "400 bad event", badEvent(problems.getFirst().message())));
-                return;
-            }
-            List<AuditStore.Outcome> outcomes;
+            int share = bodyShare(ex);
             try {
-                outcomes = store.appendAll(events); // returns after fsync
-            } catch (IOException e) {
-                reject(ex, new Reject(500, "500 store", "could not store the batch: " + e.getMessage()));
+                bodyBudget.acquire(share);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                reject(ex, new Reject(503, "503 stopping", "the server is stopping"));
                 return;
             }
-            afterStore.accept(outcomes);
-            long s = 0;
-            long d = 0;
-            for (AuditStore.Outcome o : outcomes) {
-                if (o.duplicate()) {
-                    d++;
-                } else {
-                    s++;
-                    if (o.protection().changed()) {
-                        protectedEvents.incrementAndGet();
-                    }
-                }
+            try {
+                receive(ex);
+            } finally {
+                bodyBudget.release(share);
             }
-            batches.incrementAndGet();
-            stored.addAndGet(s);
-            duplicates.addAndGet(d);
-            ex.getResponseHeaders().set("Content-Type", "application/json");
-            HttpIo.send(ex, 200, "{\"stored\":" + s + ",\"duplicates\":" + d + "}\n");
         } catch (IOException | RuntimeException e) {
             count("500 internal");
             throw e;
         }
+    }
+
+    /** The KiB of the body budget this request takes: its Content-Length, or the largest allowed body when unknown. */
+    private int bodyShare(HttpExchange ex) {
+        long declared = config.maxBody();
+        String len = ex.getRequestHeaders().getFirst("Content-Length");
+        if (len != null) {
+            try {
+                declared = Math.min(declared, Math.max(0, Long.parseLong(len.trim())));
+            } catch (NumberFormatException e) {
+                // read with the limit
+            }
+        }
+        return (int) Math.max(1, (declared + 1023) >> 10); // at most the budget, which holds one largest body
+    }
+
+    /** Reads, checks, stores and answers one POSTed body. */
+    private void receive(HttpExchange ex) throws IOException {
+        byte[] body = HttpIo.readBody(ex, config.maxBody());
+        if (body == null) {
+            reject(ex, new Reject(413, "413 too large", "request body larger than " + config.maxBody() + " bytes"));
+            return;
+        }
+        // the bytes as received: each event keeps its text, stored as it is when protection changes nothing
+        AuditEventParser.Collector parsed = new AuditEventParser.Collector();
+        new AuditEventParser().read(body, parsed);
+        List<AuditEvent> events = parsed.events();
+        List<AuditEventParser.Problem> problems = parsed.problems();
+        if (!problems.isEmpty() || !isEventList(parsed.values())) {
+            Reject shape = checkEventList(body); // the precise reason, when the body is not an EventList
+            if (shape != null) {
+                reject(ex, shape);
+                return;
+            }
+        }
+        if (!problems.isEmpty()) {
+            reject(ex, new Reject(400, "400 bad event", badEvent(problems.getFirst().message())));
+            return;
+        }
+        List<AuditStore.Outcome> outcomes;
+        try {
+            outcomes = store.appendAll(events); // returns after fsync
+        } catch (IOException e) {
+            reject(ex, new Reject(500, "500 store", "could not store the batch: " + e.getMessage()));
+            return;
+        }
+        afterStore.accept(outcomes);
+        long s = 0;
+        long d = 0;
+        for (AuditStore.Outcome o : outcomes) {
+            if (o.duplicate()) {
+                d++;
+            } else {
+                s++;
+                if (o.protection().changed()) {
+                    protectedEvents.incrementAndGet();
+                }
+            }
+        }
+        batches.incrementAndGet();
+        stored.addAndGet(s);
+        duplicates.addAndGet(d);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        HttpIo.send(ex, 200, "{\"stored\":" + s + ",\"duplicates\":" + d + "}\n");
     }
 
     private static final Pattern ITEM = Pattern.compile("^EventList item (\\d+): (.*)$", Pattern.DOTALL);
