@@ -131,7 +131,7 @@ final class Forwarder implements AutoCloseable {
             return accept(r.alert());
         }
         received.increment();
-        return offer(Envelope.of(r.alert().withUuid(uuid), json));
+        return offer(Envelope.ofBody(json)); // the alert is read from these bytes if an output asks for it
     }
 
     /**

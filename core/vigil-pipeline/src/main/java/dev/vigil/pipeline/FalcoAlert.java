@@ -67,11 +67,50 @@ public record FalcoAlert(
      * with nanoseconds, no other members, scalar and distinct {@code output_fields}, on one line), so
      * a forwarder may pass the received bytes on with a uuid added instead of writing them again.
      */
-    public record Received(FalcoAlert alert, byte[] json, boolean canonical) {}
+    public static final class Received {
+        private final byte[] json;
+        private final boolean canonical;
+        private FalcoAlert alert;
 
-    /** {@link #parse(byte[])}, also saying whether the bytes are canonical (see {@link Received}). */
+        Received(FalcoAlert alert, byte[] json, boolean canonical) {
+            this.alert = alert;
+            this.json = json;
+            this.canonical = canonical;
+        }
+
+        /** The alert; for canonical bytes parsed from them on first use (they were checked already). */
+        public FalcoAlert alert() {
+            if (alert == null) {
+                try {
+                    alert = parse(json);
+                } catch (AlertFormatException e) {
+                    throw new IllegalStateException("checked alert bytes no longer parse: " + e.getMessage(), e);
+                }
+            }
+            return alert;
+        }
+
+        public byte[] json() {
+            return json;
+        }
+
+        public boolean canonical() {
+            return canonical;
+        }
+    }
+
+    /**
+     * {@link #parse(byte[])}, also saying whether the bytes are canonical (see {@link Received}). Canonical
+     * bytes are only checked, with every check {@code parse} makes, and not turned into an alert here: a
+     * forwarder passes them on and most outputs never need the parsed alert.
+     */
     public static Received parseReceived(byte[] json) throws AlertFormatException {
         boolean[] canonical = {true};
+        parse(json, 0, json.length, canonical, true);
+        if (canonical[0] && onOneLine(json)) {
+            return new Received(null, json, true);
+        }
+        canonical[0] = true;
         FalcoAlert a = parse(json, 0, json.length, canonical);
         if (canonical[0]) {
             int end = json.length;
@@ -87,6 +126,20 @@ public record FalcoAlert(
             }
         }
         return new Received(a, json, canonical[0]);
+    }
+
+    /** Whether the JSON object in {@code json} (whitespace after it aside) holds no line break. */
+    private static boolean onOneLine(byte[] json) {
+        int end = json.length;
+        while (end > 0 && json[end - 1] != '}') {
+            end--;
+        }
+        for (int i = 0; i < end; i++) {
+            if (json[i] == '\n' || json[i] == '\r') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** An unmodifiable view of fields no one else holds. */
@@ -200,6 +253,17 @@ public record FalcoAlert(
 
     /** {@code canonical[0]} is cleared when the JSON is not in Falco's form; null when not asked. */
     private static FalcoAlert parse(byte[] json, int offset, int length, boolean[] canonical) throws AlertFormatException {
+        return parse(json, offset, length, canonical, false);
+    }
+
+    /**
+     * With {@code checkOnly}, makes every check but builds no alert (returns null) and reads neither
+     * {@code output} nor the values of {@code output_fields}; {@code canonical} must then be given, and
+     * once it is cleared the caller parses again without {@code checkOnly}, which reports what is wrong in
+     * the non-canonical parts.
+     */
+    private static FalcoAlert parse(byte[] json, int offset, int length, boolean[] canonical, boolean checkOnly)
+            throws AlertFormatException {
         boolean plain = true;
         if (length == 0) {
             throw new AlertFormatException("empty body: expected a Falco JSON alert");
@@ -230,13 +294,13 @@ public record FalcoAlert(
                     case "rule" -> rule = string(p, t, name);
                     case "source" -> source = string(p, t, name);
                     case "hostname" -> hostname = string(p, t, name);
-                    case "output" -> output = string(p, t, name);
+                    case "output" -> output = checkOnly ? checkedString(t, name) : string(p, t, name);
                     case "tags" -> tags = tags(p, t);
                     case "output_fields" -> {
                         if (fields != null) {
                             plain = false;
                         }
-                        fields = fields(p, t, canonical);
+                        fields = checkOnly ? checkFields(p, t, canonical) : fields(p, t, canonical);
                     }
                     default -> {
                         plain = false;
@@ -270,6 +334,9 @@ public record FalcoAlert(
             }
             if (fields == null || fields.isEmpty()) {
                 throw new AlertFormatException("missing or empty \"output_fields\"");
+            }
+            if (checkOnly) {
+                return null;
             }
             String src = source == null || source.isEmpty() ? "syscalls" : source;
             return new FalcoAlert(uuid, nanos, prio, rule, src, tags, hostname, output, fields);
@@ -388,6 +455,58 @@ public record FalcoAlert(
         }
         return p.getText();
     }
+
+    /** As {@link #string} without reading the text: "" for a string, null for null. */
+    private static String checkedString(JsonToken t, String name) throws AlertFormatException {
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (t != JsonToken.VALUE_STRING) {
+            throw new AlertFormatException("\"" + name + "\" must be a string, got " + describe(t));
+        }
+        return "";
+    }
+
+    /**
+     * As {@link #fields} for canonical bytes, without reading the values: a map of as many entries as
+     * members (empty or not is all the caller looks at); clears {@code canonical[0]} where {@code fields}
+     * does (a fraction, an object or array, a repeated name), after which the caller parses again.
+     */
+    private static Map<String, Object> checkFields(JsonParser p, JsonToken t, boolean[] canonical)
+            throws IOException, AlertFormatException {
+        if (t == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (t != JsonToken.START_OBJECT) {
+            throw new AlertFormatException("\"output_fields\" must be an object, got " + describe(t));
+        }
+        String[] names = new String[16];
+        int n = 0;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String k = p.currentName(); // the parser's canonical instance: equal names are the same object
+            switch (p.nextToken()) {
+                case VALUE_NULL, VALUE_STRING, VALUE_TRUE, VALUE_FALSE -> { }
+                case VALUE_NUMBER_INT -> p.getNumberType(); // an unreadable number fails here as in fields()
+                default -> {
+                    canonical[0] = false;
+                    p.skipChildren();
+                }
+            }
+            for (int i = 0; i < n && canonical[0]; i++) {
+                if (names[i] == k || names[i].equals(k)) {
+                    canonical[0] = false;
+                }
+            }
+            if (n == names.length) {
+                names = java.util.Arrays.copyOf(names, n * 2);
+            }
+            names[n++] = k;
+        }
+        return n == 0 ? Map.of() : CHECKED;
+    }
+
+    /** Stands for the non-empty fields of checked bytes. */
+    private static final Map<String, Object> CHECKED = Map.of("", "");
 
     private static List<String> tags(JsonParser p, JsonToken t) throws IOException, AlertFormatException {
         if (t == JsonToken.VALUE_NULL) {

@@ -50,6 +50,47 @@ class FalcoAlertTest {
         }
     }
 
+    /**
+     * Canonical bytes are only checked on the way in; every input, good or bad, canonical or not, is
+     * accepted or refused with the same message as a full parse, and reads as the same alert.
+     */
+    @Test
+    void checkingReceivedBytesAgreesWithParsingThem() throws Exception {
+        java.util.List<String> inputs = new java.util.ArrayList<>(NOT_CANONICAL.values());
+        inputs.addAll(java.util.List.of(FALCO, " " + FALCO + "\n",
+                FALCO.replace("\"output\":\"10:00:00: shell\"", "\"output\":7"),
+                FALCO.replace("\"output\":\"10:00:00: shell\"", "\"output\":null"),
+                FALCO.replace("{\"proc.name\":\"sh\",\"evt.num\":42,\"ok\":true,\"n\":null}", "{}"),
+                FALCO.replace("{\"proc.name\":\"sh\",\"evt.num\":42,\"ok\":true,\"n\":null}", "null"),
+                FALCO.replace("{\"proc.name\":\"sh\",\"evt.num\":42,\"ok\":true,\"n\":null}", "[1]"),
+                FALCO.replace("\"evt.num\":42", "\"evt.num\":123456789012345678901234567890"),
+                FALCO.replace("\"evt.num\":42", "\"evt.num\":1e99999999999"),
+                FALCO.replace("\"evt.num\":42", "\"evt.num\":"),
+                FALCO.replace("\"rule\":\"Shell\"", "\"rule\":\"\""),
+                FALCO.replace("\"Warning\"", "\"Loud\""),
+                FALCO.substring(0, FALCO.length() - 1),
+                FALCO + "{}",
+                FALCO.replace("\"tags\":[\"container\"]", "\"tags\":[1]"),
+                FALCO.replace("\"ok\":true", "\"ok\":true,\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,"
+                        + "\"i\":9,\"j\":10,\"k\":11,\"l\":12,\"m\":13,\"o\":14,\"p\":15,\"q\":16,\"r\":17,\"a\":18")));
+        for (String in : inputs) {
+            byte[] bytes = in.getBytes(StandardCharsets.UTF_8);
+            FalcoAlert full;
+            try {
+                full = FalcoAlert.parse(bytes);
+            } catch (AlertFormatException e) {
+                assertThatThrownBy(() -> FalcoAlert.parseReceived(bytes)).as(in).isInstanceOf(AlertFormatException.class)
+                        .hasMessage(e.getMessage());
+                continue;
+            }
+            FalcoAlert.Received r = FalcoAlert.parseReceived(bytes);
+            assertThat(r.alert()).as(in).isEqualTo(full);
+        }
+        assertThat(received(FALCO.replace("\"ok\":true", "\"ok\":true,\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,"
+                + "\"g\":7,\"h\":8,\"i\":9,\"j\":10,\"k\":11,\"l\":12,\"m\":13,\"o\":14,\"p\":15,\"q\":16,\"r\":17,\"a\":18"))
+                .canonical()).as("a name repeated after sixteen others").isFalse();
+    }
+
     @Test
     void theTimeFastPathAgreesWithOffsetDateTime() throws Exception {
         for (String t : new String[] {"2026-11-26T10:00:00.123456789Z", "2026-11-26T10:00:00Z", "2026-11-26t10:00:00.5z",
