@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -73,8 +74,20 @@ class FalcoAlertTest {
                 FALCO.replace("\"tags\":[\"container\"]", "\"tags\":[1]"),
                 FALCO.replace("\"ok\":true", "\"ok\":true,\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6,\"g\":7,\"h\":8,"
                         + "\"i\":9,\"j\":10,\"k\":11,\"l\":12,\"m\":13,\"o\":14,\"p\":15,\"q\":16,\"r\":17,\"a\":18")));
-        for (String in : inputs) {
-            byte[] bytes = in.getBytes(StandardCharsets.UTF_8);
+        List<byte[]> all = new java.util.ArrayList<>(inputs.stream().map(in -> in.getBytes(StandardCharsets.UTF_8)).toList());
+        for (String at : List.of("10:00:00: shell", "\"sh\"", "proc.name")) { // malformed UTF-8 in output, a value, a name
+            byte[] good = FALCO.getBytes(StandardCharsets.UTF_8);
+            int i = FALCO.indexOf(at) + 2;
+            for (byte[] bad : List.of(new byte[] {(byte) 0xC3, 'x'}, new byte[] {(byte) 0xFF}, new byte[] {(byte) 0xE2, (byte) 0x82})) {
+                byte[] b = new byte[good.length + bad.length];
+                System.arraycopy(good, 0, b, 0, i);
+                System.arraycopy(bad, 0, b, i, bad.length);
+                System.arraycopy(good, i, b, i + bad.length, good.length - i);
+                all.add(b);
+            }
+        }
+        for (byte[] bytes : all) {
+            String in = new String(bytes, StandardCharsets.ISO_8859_1);
             FalcoAlert full;
             try {
                 full = FalcoAlert.parse(bytes);
