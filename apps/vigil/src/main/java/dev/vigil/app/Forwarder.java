@@ -1,6 +1,7 @@
 package dev.vigil.app;
 
 import dev.vigil.event.Priority;
+import dev.vigil.pipeline.AlertHead;
 import dev.vigil.pipeline.AlertIds;
 import dev.vigil.pipeline.ConfigException;
 import dev.vigil.pipeline.Envelope;
@@ -125,13 +126,27 @@ final class Forwarder implements AutoCloseable {
         if (!r.canonical() || !customFields.isEmpty() || !customTags.isEmpty()) {
             return accept(r.alert());
         }
-        String uuid = AlertIds.next();
-        byte[] json = withUuid(r.json(), uuid);
-        if (json == null) {
+        Envelope e = envelope(r, AlertIds.next());
+        if (e == null) {
             return accept(r.alert());
         }
         received.increment();
-        return offer(Envelope.ofBody(json)); // the alert is read from these bytes if an output asks for it
+        return offer(e);
+    }
+
+    /**
+     * The envelope of canonical received bytes: they with the uuid spliced in, and the head found when
+     * they were checked (the alert is read from the bytes only if an output asks for it); null when the
+     * bytes are not an object.
+     */
+    static Envelope envelope(FalcoAlert.Received r, String uuid) {
+        byte[] json = withUuid(r.json(), uuid);
+        if (json == null) {
+            return null;
+        }
+        int shift = UUID_MEMBER_BYTES - firstBrace(r.json()); // the uuid member moved everything after '{'
+        return r.timeStart() < 0 ? Envelope.ofBody(json) : Envelope.ofChecked(json,
+                new AlertHead(r.timeNanos(), r.timeStart() + shift, UUID_START, UUID_START + 36));
     }
 
     /**
@@ -139,10 +154,7 @@ final class Forwarder implements AutoCloseable {
      * whitespace around the object left out; null when it is not an object.
      */
     static byte[] withUuid(byte[] json, String uuid) {
-        int open = 0;
-        while (open < json.length && json[open] != '{') {
-            open++;
-        }
+        int open = firstBrace(json);
         int close = json.length - 1;
         while (close > open && json[close] != '}') {
             close--;
@@ -158,6 +170,17 @@ final class Forwarder implements AutoCloseable {
         System.arraycopy(json, open + 1, out, at, close - open);
         return out;
     }
+
+    private static int firstBrace(byte[] json) {
+        int open = 0;
+        while (open < json.length && json[open] != '{') {
+            open++;
+        }
+        return open;
+    }
+
+    /** Where the uuid's characters start in {@link #withUuid}'s answer: after {@code {"uuid":"}. */
+    private static final int UUID_START = 9;
 
     /** {@code "uuid":"<36 characters>",} */
     private static final int UUID_MEMBER_BYTES = 8 + 36 + 2;

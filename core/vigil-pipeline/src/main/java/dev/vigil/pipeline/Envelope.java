@@ -11,6 +11,8 @@ public final class Envelope {
     private final byte[] body;
     /** The parsed alert or log record, once read. */
     private Object view;
+    /** For alert bytes checked on receipt ({@link #ofChecked}); else null. */
+    private AlertHead head;
 
     private Envelope(byte[] body, FalcoAlert alert) {
         this.body = Objects.requireNonNull(body, "body");
@@ -33,6 +35,22 @@ public final class Envelope {
     /** An envelope from stored bytes (the spool); the alert is parsed when first asked for. */
     public static Envelope ofBody(byte[] body) {
         return new Envelope(body, null);
+    }
+
+    /**
+     * An envelope for alert bytes in Falco's form that were checked as they were received, with their
+     * {@link AlertHead} found then, so an output need not scan them again (when they come back from the
+     * spool's disk the head is scanned anew).
+     */
+    public static Envelope ofChecked(byte[] body, AlertHead head) {
+        Envelope e = new Envelope(body, null);
+        e.head = Objects.requireNonNull(head, "head");
+        return e;
+    }
+
+    /** The head found when the bytes were checked, or null. */
+    public AlertHead head() {
+        return head;
     }
 
     /** The bytes as stored and as most outputs send them. Do not modify. */

@@ -70,12 +70,32 @@ public record FalcoAlert(
     public static final class Received {
         private final byte[] json;
         private final boolean canonical;
+        private final long timeNanos;
+        private final int timeStart;
         private FalcoAlert alert;
 
         Received(FalcoAlert alert, byte[] json, boolean canonical) {
+            this(alert, json, canonical, 0, -1);
+        }
+
+        Received(FalcoAlert alert, byte[] json, boolean canonical, long timeNanos, int timeStart) {
             this.alert = alert;
             this.json = json;
             this.canonical = canonical;
+            this.timeNanos = timeNanos;
+            this.timeStart = timeStart;
+        }
+
+        /**
+         * For canonical bytes: the alert time, and where its 30 characters ({@code 2026-11-26T10:00:00.123456789Z})
+         * start in {@link #json()}; -1 when not known.
+         */
+        public int timeStart() {
+            return timeStart;
+        }
+
+        public long timeNanos() {
+            return timeNanos;
         }
 
         /** The alert; for canonical bytes parsed from them on first use (they were checked already). */
@@ -106,9 +126,10 @@ public record FalcoAlert(
      */
     public static Received parseReceived(byte[] json) throws AlertFormatException {
         boolean[] canonical = {true};
-        parse(json, 0, json.length, canonical, true);
+        long[] time = {0, -1};
+        parse(json, 0, json.length, canonical, time);
         if (canonical[0] && onOneLine(json)) {
-            return new Received(null, json, true);
+            return new Received(null, json, true, time[0], (int) time[1]);
         }
         canonical[0] = true;
         FalcoAlert a = parse(json, 0, json.length, canonical);
@@ -126,6 +147,22 @@ public record FalcoAlert(
             }
         }
         return new Received(a, json, canonical[0]);
+    }
+
+    /** A bit of its own for each member of Falco's alert, 0 for any other name. */
+    private static int memberBit(String name) {
+        return switch (name) {
+            case "uuid" -> 1;
+            case "time" -> 2;
+            case "priority" -> 4;
+            case "rule" -> 8;
+            case "source" -> 16;
+            case "hostname" -> 32;
+            case "output" -> 64;
+            case "tags" -> 128;
+            case "output_fields" -> 256;
+            default -> 0;
+        };
     }
 
     /** Whether the JSON object in {@code json} (whitespace after it aside) holds no line break. */
@@ -253,17 +290,19 @@ public record FalcoAlert(
 
     /** {@code canonical[0]} is cleared when the JSON is not in Falco's form; null when not asked. */
     private static FalcoAlert parse(byte[] json, int offset, int length, boolean[] canonical) throws AlertFormatException {
-        return parse(json, offset, length, canonical, false);
+        return parse(json, offset, length, canonical, null);
     }
 
     /**
-     * With {@code checkOnly}, makes every check but builds no alert (returns null) and reads neither
-     * {@code output} nor the values of {@code output_fields}; {@code canonical} must then be given, and
+     * With {@code checkOnly} (not null), makes every check but builds no alert (returns null) and reads
+     * neither {@code output} nor the values of {@code output_fields}, and sets {@code checkOnly} to the
+     * time in nanoseconds and the offset of its first character; {@code canonical} must then be given, and
      * once it is cleared the caller parses again without {@code checkOnly}, which reports what is wrong in
      * the non-canonical parts.
      */
-    private static FalcoAlert parse(byte[] json, int offset, int length, boolean[] canonical, boolean checkOnly)
+    private static FalcoAlert parse(byte[] json, int offset, int length, boolean[] canonical, long[] checkOnly)
             throws AlertFormatException {
+        boolean check = checkOnly != null;
         boolean plain = true;
         if (length == 0) {
             throw new AlertFormatException("empty body: expected a Falco JSON alert");
@@ -281,26 +320,37 @@ public record FalcoAlert(
             String output = null;
             List<String> tags = NO_TAGS;
             Map<String, Object> fields = null;
+            int seen = 0;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken t = p.nextToken();
+                int bit = memberBit(name);
+                if ((seen & bit) != 0) {
+                    plain = false; // a member given twice: the alert keeps the last, the bytes say both
+                }
+                seen |= bit;
                 switch (name) {
                     case "uuid" -> {
                         uuid = string(p, t, name);
                         plain = false;
                     }
-                    case "time" -> time = string(p, t, name);
+                    case "time" -> {
+                        time = string(p, t, name);
+                        if (check) {
+                            checkOnly[1] = p.currentTokenLocation().getByteOffset() + 1; // past the opening quote
+                        }
+                    }
                     case "priority" -> priority = string(p, t, name);
                     case "rule" -> rule = string(p, t, name);
                     case "source" -> source = string(p, t, name);
                     case "hostname" -> hostname = string(p, t, name);
-                    case "output" -> output = checkOnly ? checkedString(t, name) : string(p, t, name);
+                    case "output" -> output = check ? checkedString(t, name) : string(p, t, name);
                     case "tags" -> tags = tags(p, t);
                     case "output_fields" -> {
                         if (fields != null) {
                             plain = false;
                         }
-                        fields = checkOnly ? checkFields(p, t, canonical) : fields(p, t, canonical);
+                        fields = check ? checkFields(p, t, canonical) : fields(p, t, canonical);
                     }
                     default -> {
                         plain = false;
@@ -335,7 +385,8 @@ public record FalcoAlert(
             if (fields == null || fields.isEmpty()) {
                 throw new AlertFormatException("missing or empty \"output_fields\"");
             }
-            if (checkOnly) {
+            if (check) {
+                checkOnly[0] = nanos;
                 return null;
             }
             String src = source == null || source.isEmpty() ? "syscalls" : source;

@@ -183,7 +183,7 @@ final class ElasticSink extends AlertSink {
      */
     private record Doc(byte[] body, AlertHead head, FalcoAlert alert) {
         static Doc of(Envelope e) throws AlertFormatException {
-            AlertHead h = AlertHead.scan(e.body());
+            AlertHead h = e.head() != null ? e.head() : AlertHead.scan(e.body()); // (checked on receipt, or scanned)
             return h != null ? new Doc(e.body(), h, null) : new Doc(null, null, e.alert());
         }
     }
