@@ -313,6 +313,9 @@ final class ElasticSink extends AlertSink {
                 JsonToken t = p.nextToken();
                 if (name.equals("errors")) {
                     errors = t == JsonToken.VALUE_TRUE;
+                    if (!errors) {
+                        return SendResult.ok(); // (before the items, as OpenSearch and Elasticsearch write it: nothing to read there)
+                    }
                 } else if (name.equals("items") && t == JsonToken.START_ARRAY) {
                     while (p.nextToken() == JsonToken.START_OBJECT) {
                         p.nextToken(); // the action name
