@@ -141,6 +141,10 @@ final class Spool extends Backlog {
     /** Records held in memory only ({@link #overflow}), in offset order, contiguous from pendingHead. */
     private final ArrayList<Cached> pending = new ArrayList<>();
     private int pendingHead;
+    /** Pending records the worker has not read yet (those from readOffset on). */
+    private int pendingUnread;
+    /** Where in pending the worker reads next, as far as known (a hint: reads go in order). */
+    private int pendingCursor;
     /** 0: overflow off; else how long without a resolved batch makes the destination stalled. */
     private long stallNanos;
     /** When a batch was last resolved, or the backlog was last found empty. */
@@ -419,10 +423,11 @@ final class Spool extends Backlog {
             if (writeOffset - committed + need > maxBytes) {
                 break;
             }
-            if (unreadPending() >= limit || (unreadBytes > 0 && unreadBytes + need > CACHE_MAX_BYTES)) {
+            if (pendingUnread >= limit || (unreadBytes > 0 && unreadBytes + need > CACHE_MAX_BYTES)) {
                 break;
             }
             pending.add(new Cached(writeOffset, e));
+            pendingUnread++;
             writeOffset += need;
             unreadBytes += need;
             records++;
@@ -453,9 +458,20 @@ final class Spool extends Backlog {
         return pendingCount() == 0 ? writeOffset : pending.get(pendingHead).position;
     }
 
-    /** Pending records the worker has not read yet. */
-    private int unreadPending() {
-        return pendingCount() == 0 ? 0 : pending.size() - pendingIndex(readOffset);
+    /** Counts the pending records the worker has not read yet anew (after drop_oldest moved past some). */
+    private void recountUnread() {
+        pendingUnread = pendingCount() == 0 ? 0 : pending.size() - pendingIndex(readOffset);
+    }
+
+    /** The index of the first pending record at or after {@code pos}: at the cursor when reads go in order. */
+    private int pendingAt(long pos) {
+        int c = pendingCursor;
+        if (c >= pendingHead && c < pending.size() && pending.get(c).position == pos) {
+            return c;
+        }
+        c = pendingIndex(pos);
+        pendingCursor = c;
+        return c;
     }
 
     /** The index of the first pending record at or after {@code pos}. */
@@ -490,8 +506,10 @@ final class Spool extends Backlog {
         if (pendingHead == pending.size()) {
             pending.clear();
             pendingHead = 0;
+            pendingCursor = 0;
         } else if (pendingHead > 4096 && pendingHead > pending.size() / 2) {
             pending.subList(0, pendingHead).clear();
+            pendingCursor = Math.max(0, pendingCursor - pendingHead);
             pendingHead = 0;
         }
     }
@@ -551,6 +569,7 @@ final class Spool extends Backlog {
             return false;
         } finally {
             prunePending(); // compacts the list
+            recountUnread();
         }
     }
 
@@ -627,6 +646,7 @@ final class Spool extends Backlog {
             committed = it.end();
             readOffset = Math.max(readOffset, committed);
             prunePending();
+            recountUnread();
             if (it.envelope() != null) {
                 records--;
                 counters.dropped(OutputCounters.SPOOL_FULL, 1);
@@ -672,7 +692,7 @@ final class Spool extends Backlog {
             return null;
         }
         if (pos >= writtenEnd()) { // not written: pending, or resolved before it was written (a gap)
-            int i = pendingIndex(pos);
+            int i = pendingAt(pos);
             if (i == pending.size()) {
                 return new Item(null, pos, writeOffset);
             }
@@ -726,6 +746,10 @@ final class Spool extends Backlog {
 
     @Override
     void consumeLocked(Item item) {
+        if (pendingCount() > 0 && item.position() >= pending.get(pendingHead).position) {
+            pendingUnread--;
+            pendingCursor++;
+        }
         readOffset = item.end();
     }
 
@@ -863,6 +887,8 @@ final class Spool extends Backlog {
                 closed = true;
                 pending.clear(); // never acknowledged: their source delivers them again
                 pendingHead = 0;
+                pendingUnread = 0;
+                pendingCursor = 0;
                 closeChannels(force);
                 changed.signalAll();
             }
