@@ -195,6 +195,43 @@ class LogDeliveryTest {
         }
     }
 
+    /**
+     * A destination that goes down and comes back again and again while a source offers records: the
+     * spool moves between memory and disk many times, and every record arrives once, in offer order.
+     */
+    @Test
+    void aFlappingDestinationGetsEveryRecordOnceInOrder() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean up = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        ScriptedSink sink = new ScriptedSink(new Batching(64, 1 << 20, Duration.ZERO))
+                .otherwise(b -> up.get() ? SendResult.ok() : SendResult.retry("down"));
+        List<Envelope> items = envelopes(0, 30_000);
+        try (Output out = Output.start(settings("logs", "queue", "500", "spool.stall", "20ms", "retry.initial", "5ms",
+                "retry.max", "10ms", "spool.maxbytes", "2MiB"), sink, OutputOptions.spooled(spoolRoot))) {
+            int n = 0;
+            long mark = 0;
+            while (n < items.size()) {
+                if (random.nextInt(40) == 0) {
+                    up.set(!up.get());
+                }
+                int want = Math.min(items.size() - n, 1 + random.nextInt(300));
+                Output.Taken t = out.offerWaiting(items.subList(n, n + want), Duration.ofMillis(50));
+                n += t.count();
+                mark = t.mark();
+                if (t.count() == 0) {
+                    up.set(true); // full and down: let it drain
+                }
+            }
+            up.set(true);
+            long last = mark;
+            await(Duration.ofSeconds(60), "every record delivered", () -> out.acknowledged() >= last
+                    && sink.delivered.size() >= items.size());
+            assertThat(bodies(sink.delivered)).containsExactlyElementsOf(bodies(items));
+            assertThat(out.counters().snapshot().spooled()).as("some records went to disk").isPositive()
+                    .as("and not all of them").isLessThan(items.size());
+        }
+    }
+
     @Test
     void pendingRecordsAreNeverAcknowledgedUntilDeliveredAndAreNotFoundAfterACrash() throws Exception {
         ScriptedSink sink = hanging(new CountDownLatch(1));
