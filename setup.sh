@@ -6,10 +6,10 @@ export JAVA_HOME="${VIGIL_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 
 need=()
 # build: clang, llvm, libbpf-dev and bpftool compile the eBPF probe; run: libbpf1 loads it;
-# tests: podman, runc and busybox-static run real containers; python3, iproute2 and e2fsprogs
+# tests: podman, runc and busybox-static run real containers; containerd serves the CRI metadata tests; python3, iproute2 and e2fsprogs
 # drive the event-generator scenarios (EvtgenScenariosTest); util-linux (setpriv, setsid) and
 # bsdutils (script, for a terminal) drive LiveFieldsTest
-for pkg in ca-certificates unzip clang llvm libbpf-dev libbpf1 bpftool podman runc busybox-static python3 iproute2 e2fsprogs util-linux bsdutils; do
+for pkg in ca-certificates unzip clang llvm libbpf-dev libbpf1 bpftool podman runc busybox-static containerd python3 iproute2 e2fsprogs util-linux bsdutils; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ "${#need[@]}" -gt 0 ]; then

@@ -10,7 +10,7 @@ import java.util.Map;
  * {@link Long} or {@link Double}) for the small documents container engines print. Not a general
  * parser: no streaming, no limits beyond the input size.
  */
-final class MiniJson {
+public final class MiniJson {
     private final String s;
     private int i;
 
@@ -18,7 +18,7 @@ final class MiniJson {
         this.s = s;
     }
 
-    static Object parse(String text) {
+    public static Object parse(String text) {
         MiniJson p = new MiniJson(text);
         p.ws();
         Object v = p.value();
