@@ -32,6 +32,13 @@ final class CaptureAgent {
     private ProbeConfig probeConfig = ProbeConfig.defaults();
 
     /** Probe settings (ring buffer size); defaults otherwise. */
+    private java.util.List<dev.vigil.capture.state.ContainerMetadataSource> metadataSources;
+
+    /** Where container metadata comes from (default: {@link SyscallState}'s, podman only). */
+    void metadataSources(java.util.List<dev.vigil.capture.state.ContainerMetadataSource> sources) {
+        this.metadataSources = java.util.List.copyOf(sources);
+    }
+
     void probeConfig(ProbeConfig config) {
         this.probeConfig = java.util.Objects.requireNonNull(config, "config");
     }
@@ -95,7 +102,7 @@ final class CaptureAgent {
         }
         long started = System.nanoTime();
         Set<Integer> nrs = LiveAgent.selection(rules);
-        try (Probe probe = Probe.open(probeConfig); SyscallState state = SyscallState.bootstrap()) {
+        try (Probe probe = Probe.open(probeConfig); SyscallState state = LiveAgent.bootstrapState(metadataSources)) {
             probe.select(nrs, true, true, true);
             long records;
             long bytes;

@@ -34,6 +34,22 @@ final class LiveAgent {
     private ProbeConfig probeConfig = ProbeConfig.defaults();
 
     /** Probe settings (ring buffer size); defaults otherwise. */
+    private java.util.List<dev.vigil.capture.state.ContainerMetadataSource> metadataSources;
+
+    /** Where container metadata comes from (default: {@link SyscallState}'s, podman only). */
+    void metadataSources(java.util.List<dev.vigil.capture.state.ContainerMetadataSource> sources) {
+        this.metadataSources = java.util.List.copyOf(sources);
+    }
+
+    /** This machine's state, its container metadata from {@code sources} (null: the default, podman). */
+    static SyscallState bootstrapState(java.util.List<dev.vigil.capture.state.ContainerMetadataSource> sources) {
+        SyscallState.Builder b = SyscallState.builder();
+        if (sources != null) {
+            b.metadataSources(sources);
+        }
+        return b.build();
+    }
+
     void probeConfig(ProbeConfig config) {
         this.probeConfig = java.util.Objects.requireNonNull(config, "config");
     }
@@ -157,7 +173,7 @@ final class LiveAgent {
             return 3;
         }
         long started = System.nanoTime();
-        try (Probe probe = Probe.open(probeConfig); SyscallState state = SyscallState.bootstrap()) {
+        try (Probe probe = Probe.open(probeConfig); SyscallState state = bootstrapState(metadataSources)) {
             install(rules, state, probe);
             Set<Integer> nrs = selection(rules);
             err.printf("vigil: capturing %d syscalls for %d running rules (started in %d ms)%n", nrs.size(),

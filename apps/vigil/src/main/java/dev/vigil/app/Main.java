@@ -224,6 +224,7 @@ public final class Main implements Runnable {
             LiveAgent agent = new LiveAgent(rs, sel.matching, json, out, err, every);
             agent.alertsTo(toOutputs);
             agent.probeConfig(probeOptions.config());
+            agent.metadataSources(probeOptions.metadataSources(err));
             RulesWatcher watcher = null;
             if (rulesOptions.reloadable()) {
                 RuleSelection selection = sel.selection();
@@ -300,6 +301,7 @@ public final class Main implements Runnable {
             boolean compress = gzip || file.getFileName().toString().endsWith(".gz");
             CaptureAgent agent = new CaptureAgent(rs, described, file, compress, err, every);
             agent.probeConfig(probeOptions.config());
+            agent.metadataSources(probeOptions.metadataSources(err));
             Thread hook = new Thread(() -> {
                 agent.stop();
                 try {
