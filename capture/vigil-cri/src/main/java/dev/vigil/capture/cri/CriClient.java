@@ -63,6 +63,67 @@ public final class CriClient {
         return parseContainerStatus(call("ContainerStatus", req));
     }
 
+    /**
+     * {@code PodSandboxStatusResponse}: the {@code PodSandboxStatus} (field 1) fields Vigil uses and
+     * the verbose {@code info} map (field 2).
+     */
+    public record SandboxStatus(String id, String podName, String podUid, String podNamespace, int state, long createdAt,
+                                Map<String, String> labels, Map<String, String> info) {}
+
+    /** {@code PodSandboxStatus} with {@code verbose} for the runtime's extra {@code info}. */
+    public SandboxStatus podSandboxStatus(String sandboxId, boolean verbose) throws IOException {
+        byte[] req = new Proto.Writer().string(1, sandboxId).bool(2, verbose).toByteArray();
+        return parseSandboxStatus(call("PodSandboxStatus", req));
+    }
+
+    static SandboxStatus parseSandboxStatus(byte[] response) {
+        String id = "";
+        String[] meta = {"", "", ""};
+        int state = 0;
+        long created = 0;
+        Map<String, String> labels = new LinkedHashMap<>();
+        Map<String, String> info = new LinkedHashMap<>();
+        Proto.Reader s = statusAndInfo(response, info);
+        while (s.next()) {
+            switch (s.field()) {
+                case 1 -> id = s.string();
+                case 2 -> {
+                    // PodSandboxMetadata: 1 name, 2 uid, 3 namespace
+                    Proto.Reader m = s.message();
+                    while (m.next()) {
+                        if (m.field() >= 1 && m.field() <= 3) {
+                            meta[m.field() - 1] = m.string();
+                        }
+                    }
+                }
+                case 3 -> state = (int) s.int64();
+                case 4 -> created = s.int64();
+                case 7 -> s.mapEntry(labels);
+                default -> {
+                    // network, linux, annotations, runtime handler: not used
+                }
+            }
+        }
+        return new SandboxStatus(id, meta[0], meta[1], meta[2], state, created, labels, info);
+    }
+
+    /**
+     * Both status responses are {@code {1: status, 2: map<string,string> info}}: puts the info
+     * entries in {@code info} and returns a reader of the status message (empty when absent).
+     */
+    private static Proto.Reader statusAndInfo(byte[] response, Map<String, String> info) {
+        Proto.Reader r = new Proto.Reader(response);
+        Proto.Reader status = new Proto.Reader(new byte[0]);
+        while (r.next()) {
+            if (r.field() == 2) {
+                r.mapEntry(info);
+            } else if (r.field() == 1) {
+                status = r.message();
+            }
+        }
+        return status;
+    }
+
     static ContainerStatus parseContainerStatus(byte[] response) {
         String id = "";
         String name = "";
@@ -78,49 +139,39 @@ public final class CriClient {
         Map<String, String> annotations = new LinkedHashMap<>();
         Map<String, String> info = new LinkedHashMap<>();
         List<Mount> mounts = new ArrayList<>();
-        Proto.Reader r = new Proto.Reader(response);
-        while (r.next()) {
-            if (r.field() == 2) {
-                r.mapEntry(info);
-                continue;
-            }
-            if (r.field() != 1) {
-                continue;
-            }
-            Proto.Reader s = r.message();
-            while (s.next()) {
-                switch (s.field()) {
-                    case 1 -> id = s.string();
-                    case 2 -> {
-                        Proto.Reader m = s.message();
-                        while (m.next()) {
-                            if (m.field() == 1) {
-                                name = m.string();
-                            } else if (m.field() == 2) {
-                                attempt = (int) m.int64();
-                            }
+        Proto.Reader s = statusAndInfo(response, info);
+        while (s.next()) {
+            switch (s.field()) {
+                case 1 -> id = s.string();
+                case 2 -> {
+                    Proto.Reader m = s.message();
+                    while (m.next()) {
+                        if (m.field() == 1) {
+                            name = m.string();
+                        } else if (m.field() == 2) {
+                            attempt = (int) m.int64();
                         }
                     }
-                    case 3 -> state = (int) s.int64();
-                    case 4 -> created = s.int64();
-                    case 5 -> started = s.int64();
-                    case 8 -> {
-                        Proto.Reader m = s.message();
-                        while (m.next()) {
-                            if (m.field() == 1) {
-                                image = m.string();
-                            }
+                }
+                case 3 -> state = (int) s.int64();
+                case 4 -> created = s.int64();
+                case 5 -> started = s.int64();
+                case 8 -> {
+                    Proto.Reader m = s.message();
+                    while (m.next()) {
+                        if (m.field() == 1) {
+                            image = m.string();
                         }
                     }
-                    case 9 -> imageRef = s.string();
-                    case 12 -> s.mapEntry(labels);
-                    case 13 -> s.mapEntry(annotations);
-                    case 14 -> mounts.add(parseMount(s.message()));
-                    case 15 -> logPath = s.string();
-                    case 17 -> imageId = s.string();
-                    default -> {
-                        // exit code, reason, message, resources, user...: not used
-                    }
+                }
+                case 9 -> imageRef = s.string();
+                case 12 -> s.mapEntry(labels);
+                case 13 -> s.mapEntry(annotations);
+                case 14 -> mounts.add(parseMount(s.message()));
+                case 15 -> logPath = s.string();
+                case 17 -> imageId = s.string();
+                default -> {
+                    // exit code, reason, message, resources, user...: not used
                 }
             }
         }

@@ -31,7 +31,11 @@ import java.util.Optional;
  *   <li>labels: the container's labels, where kubelet puts {@code io.kubernetes.pod.name},
  *       {@code .namespace} and {@code .uid}.</li>
  * </ul>
- * {@code NOT_FOUND} means the runtime does not know the container (yet): the lookup is empty and
+ * An id the runtime knows as a pod sandbox (the "pause" container, whose cgroup looks like any
+ * other) is described from {@code PodSandboxStatus}: name and labels of the pod (the
+ * {@code io.kubernetes.pod.*} labels filled from the sandbox metadata when missing), the sandbox
+ * image when the runtime's verbose info names it, start time {@code created_at}.
+ * {@code NOT_FOUND} from both means the runtime does not know the id (yet): the lookup is empty and
  * retried by the caller. Other failures (socket missing, timeout, protocol error) are thrown.
  */
 public final class CriMetadataSource implements ContainerMetadataSource {
@@ -90,16 +94,34 @@ public final class CriMetadataSource implements ContainerMetadataSource {
 
     @Override
     public Optional<ContainerMetadata> lookup(String fullId) throws IOException {
-        CriClient.ContainerStatus s;
         try {
-            s = client.containerStatus(fullId, true);
+            return Optional.of(toMetadata(client.containerStatus(fullId, true)));
+        } catch (GrpcException e) {
+            if (e.status() != GrpcException.NOT_FOUND) {
+                throw e;
+            }
+        }
+        try {
+            return Optional.of(toMetadata(client.podSandboxStatus(fullId, true)));
         } catch (GrpcException e) {
             if (e.status() == GrpcException.NOT_FOUND) {
                 return Optional.empty();
             }
             throw e;
         }
-        return Optional.of(toMetadata(s));
+    }
+
+    /** Describes a pod sandbox ("pause" container) as a container of its pod. */
+    static ContainerMetadata toMetadata(CriClient.SandboxStatus s) {
+        Map<String, String> labels = new java.util.LinkedHashMap<>(s.labels());
+        labels.putIfAbsent(ContainerMetadata.POD_NAME_LABEL, s.podName());
+        labels.putIfAbsent(ContainerMetadata.POD_NAMESPACE_LABEL, s.podNamespace());
+        labels.putIfAbsent(ContainerMetadata.POD_UID_LABEL, s.podUid());
+        labels.values().removeIf(String::isEmpty);
+        String image = str(infoJson(s.info()).get("image"));
+        String[] parts = ContainerMetadata.splitImage(image);
+        return new ContainerMetadata(blank(s.podName()), image, null, parts[0], parts[1], parts[2], null, List.of(),
+                s.createdAt() > 0 ? s.createdAt() : null, labels);
     }
 
     /** Maps a CRI container status to Vigil's (and Falco's) container fields. */

@@ -60,6 +60,19 @@ class ContainerdCriIT {
     }
 
     @Test
+    void podSandboxIsDescribedAsAContainerOfItsPod() throws Exception {
+        CriMetadataSource source = new CriMetadataSource(containerd.socket(), Duration.ofSeconds(5));
+        ContainerMetadata m = source.lookup(pod.sandboxId()).orElseThrow();
+        assertThat(m.name()).isEqualTo("web-7d4b9");
+        assertThat(m.podName()).isEqualTo("web-7d4b9");
+        assertThat(m.podNamespace()).isEqualTo("shop");
+        assertThat(m.podUid()).isEqualTo(pod.uid());
+        assertThat(m.labels()).containsEntry("app", "web-7d4b9");
+        assertThat(m.image()).as("sandbox image from the verbose info").isEqualTo(ContainerdFixture.IMAGE);
+        assertThat(m.startTsNanos()).isPositive();
+    }
+
+    @Test
     void rawStatusCarriesTheVerboseInfo() throws Exception {
         CriClient.ContainerStatus s = containerd.cri().containerStatus(pod.containerId(), true);
         assertThat(s.id()).isEqualTo(pod.containerId());

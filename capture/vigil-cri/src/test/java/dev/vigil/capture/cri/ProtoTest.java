@@ -150,4 +150,24 @@ class ProtoTest {
                 status("quay.io/x/y:1", "", "{not json", false, 0)));
         assertThat(badJson.privileged()).isNull();
     }
+
+    @Test
+    void sandboxWithoutKubeletLabelsTakesThePodFromItsMetadata() {
+        byte[] resp = new Proto.Writer().message(1, new Proto.Writer()
+                        .string(1, "e".repeat(64))
+                        .message(2, new Proto.Writer().string(1, "db-0").string(2, "uid-9").string(3, "data").int64(4, 1))
+                        .int64(4, 1_700_000_000_000_000_000L)
+                        .map(7, Map.of("tier", "db")))
+                .map(2, Map.of("info", "{\"image\":\"registry.k8s.io/pause:3.9\"}"))
+                .toByteArray();
+        ContainerMetadata m = CriMetadataSource.toMetadata(CriClient.parseSandboxStatus(resp));
+        assertThat(m.name()).isEqualTo("db-0");
+        assertThat(m.podName()).isEqualTo("db-0");
+        assertThat(m.podNamespace()).isEqualTo("data");
+        assertThat(m.podUid()).isEqualTo("uid-9");
+        assertThat(m.labels()).containsEntry("tier", "db");
+        assertThat(m.imageRepository()).isEqualTo("registry.k8s.io/pause");
+        assertThat(m.imageTag()).isEqualTo("3.9");
+        assertThat(m.startTsNanos()).isEqualTo(1_700_000_000_000_000_000L);
+    }
 }
