@@ -83,6 +83,19 @@ class ContainerdCriIT {
     }
 
     @Test
+    void privilegedContainerIsPrivileged() throws Exception {
+        ContainerdFixture.Pod priv = containerd.runPod("agent-x", "kube-system", "probe", List.of("/bin/sleep", "600"), true);
+        try {
+            CriMetadataSource source = new CriMetadataSource(containerd.socket(), Duration.ofSeconds(5));
+            ContainerMetadata m = source.lookup(priv.containerId()).orElseThrow();
+            assertThat(m.privileged()).isTrue();
+            assertThat(m.name()).isEqualTo("probe");
+        } finally {
+            containerd.removePod(priv.sandboxId());
+        }
+    }
+
+    @Test
     void unknownContainerIsEmptyNotAnError() throws Exception {
         CriMetadataSource source = new CriMetadataSource(containerd.socket(), Duration.ofSeconds(5));
         assertThat(source.lookup("0".repeat(64))).isEmpty();

@@ -184,6 +184,12 @@ public final class ContainerdFixture implements AutoCloseable {
      */
     public Pod runPod(String podName, String namespace, String containerName, List<String> command)
             throws IOException {
+        return runPod(podName, namespace, containerName, command, false);
+    }
+
+    /** {@link #runPod(String, String, String, List)}, the container privileged (and its sandbox allowing it) when asked. */
+    public Pod runPod(String podName, String namespace, String containerName, List<String> command, boolean privileged)
+            throws IOException {
         String uid = java.util.UUID.randomUUID().toString();
         String cgroupParent = "/kubepods/besteffort/pod" + uid;
         cgroupParents.add(Path.of(cgroupParent));
@@ -200,7 +206,8 @@ public final class ContainerdFixture implements AutoCloseable {
                 .string(3, logs.toString())
                 .map(6, podLabels)
                 .message(8, new Proto.Writer().string(1, cgroupParent)
-                        .message(2, new Proto.Writer().message(1, new Proto.Writer().int64(1, 2).int64(2, 1))));
+                        .message(2, new Proto.Writer().message(1, new Proto.Writer().int64(1, 2).int64(2, 1))
+                                .bool(6, privileged)));
         String sandboxId = stringField(cri.call("RunPodSandbox", new Proto.Writer().message(1, sandboxConfig).toByteArray()));
         sandboxes.add(sandboxId);
 
@@ -216,7 +223,8 @@ public final class ContainerdFixture implements AutoCloseable {
         config.message(7, new Proto.Writer().string(1, "/data").string(2, hostDir.toString()))
                 .message(7, new Proto.Writer().string(1, "/config").string(2, hostDir.toString()).bool(3, true))
                 .map(9, labels)
-                .string(11, containerName + "/0.log");
+                .string(11, containerName + "/0.log")
+                .message(15, new Proto.Writer().message(2, new Proto.Writer().bool(2, privileged)));
         byte[] create = new Proto.Writer().string(1, sandboxId).message(2, config).message(3, sandboxConfig).toByteArray();
         String containerId = stringField(cri.call("CreateContainer", create));
         long before = System.currentTimeMillis() * 1_000_000L;
