@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Container metadata from a CRI runtime (containerd, CRI-O) through its gRPC socket:
@@ -36,7 +37,8 @@ import java.util.Optional;
  * {@code io.kubernetes.pod.*} labels filled from the sandbox metadata when missing), the sandbox
  * image when the runtime's verbose info names it, start time {@code created_at}.
  * {@code NOT_FOUND} from both means the runtime does not know the id (yet): the lookup is empty and
- * retried by the caller. Other failures (socket missing, timeout, protocol error) are thrown.
+ * retried by the caller. Other failures (socket missing, timeout, protocol error) are thrown, and
+ * logged as a warning when they differ from the previous failure (a recovery is logged once).
  */
 public final class CriMetadataSource implements ContainerMetadataSource {
     /** Sockets looked for when none is given, in this order. */
@@ -46,7 +48,11 @@ public final class CriMetadataSource implements ContainerMetadataSource {
             Path.of("/var/run/containerd/containerd.sock"),
             Path.of("/var/run/crio/crio.sock"));
 
+    private static final System.Logger LOG = System.getLogger(CriMetadataSource.class.getName());
+
     private final CriClient client;
+    /** The last failure logged: a failure is logged when it differs from the previous one, recovery once. */
+    private final AtomicReference<String> lastProblem = new AtomicReference<>();
 
     /** A source on {@code socket} whose every call (connect, send, receive) ends within {@code timeout}. */
     public CriMetadataSource(Path socket, Duration timeout) {
@@ -94,6 +100,22 @@ public final class CriMetadataSource implements ContainerMetadataSource {
 
     @Override
     public Optional<ContainerMetadata> lookup(String fullId) throws IOException {
+        try {
+            Optional<ContainerMetadata> m = ask(fullId);
+            if (lastProblem.getAndSet(null) != null) {
+                LOG.log(System.Logger.Level.INFO, "{0}: container metadata lookups work again", name());
+            }
+            return m;
+        } catch (IOException e) {
+            String problem = String.valueOf(e.getMessage());
+            if (!problem.equals(lastProblem.getAndSet(problem))) {
+                LOG.log(System.Logger.Level.WARNING, "{0}: container metadata lookup failed: {1}", name(), problem);
+            }
+            throw e;
+        }
+    }
+
+    private Optional<ContainerMetadata> ask(String fullId) throws IOException {
         try {
             return Optional.of(toMetadata(client.containerStatus(fullId, true)));
         } catch (GrpcException e) {
