@@ -26,6 +26,11 @@ import java.util.Map;
  * <p>Every socket operation (connect, each write, each read) waits at most until the call's
  * deadline ({@code timeout} after the call starts), with a non-blocking channel and a selector;
  * the deadline also goes to the server as {@code grpc-timeout}.
+ *
+ * <p>The request is sent whole right after the preface, so it must fit the initial flow-control
+ * windows every peer starts with (65,535 bytes; CRI requests are well under a kilobyte), and DATA
+ * frames of at most 16 KiB. The response may be up to 16 MiB: the client opens 1 MiB windows and
+ * gives back what each DATA frame used.
  */
 public final class GrpcUnixClient {
     static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -85,7 +90,6 @@ public final class GrpcUnixClient {
         private final long deadline;
         private final Hpack.Decoder hpack = new Hpack.Decoder(4096);
         private ByteBuffer in = ByteBuffer.allocate(MAX_FRAME + 9).flip();
-        private int peerMaxFrame = MAX_FRAME;
 
         Connection(Path socket, long deadline) throws IOException {
             this.deadline = deadline;
@@ -268,11 +272,12 @@ public final class GrpcUnixClient {
             while (b.hasRemaining()) {
                 int id = b.getShort() & 0xFFFF;
                 long v = b.getInt() & 0xFFFF_FFFFL;
-                if (id == 0x5) {
-                    if (v < MAX_FRAME || v > 16_777_215) {
-                        throw new IOException("protocol error: SETTINGS_MAX_FRAME_SIZE " + v);
-                    }
-                    peerMaxFrame = (int) v;
+                // this client's frames are small: of the server's settings only invalid values matter
+                if (id == 0x5 && (v < MAX_FRAME || v > 16_777_215)) {
+                    throw new IOException("protocol error: SETTINGS_MAX_FRAME_SIZE " + v);
+                }
+                if (id == 0x4 && v > 0x7FFF_FFFFL) {
+                    throw new IOException("protocol error: SETTINGS_INITIAL_WINDOW_SIZE " + v);
                 }
             }
         }
@@ -443,10 +448,6 @@ public final class GrpcUnixClient {
             out.write(flags);
             out.writeBytes(ByteBuffer.allocate(4).putInt(stream).array());
             out.write(payload, 0, len);
-        }
-
-        int peerMaxFrame() {
-            return peerMaxFrame;
         }
 
         @Override
