@@ -19,6 +19,13 @@ if [ "${#need[@]}" -gt 0 ]; then
   else
     sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
   fi
+  # containerd is only here for the tests, which start their own: a system daemon that its package
+  # started on a systemd machine is stopped and disabled again (one that was installed before is left alone)
+  if [[ " ${need[*]} " == *" containerd "* ]] && command -v systemctl >/dev/null 2>&1 \
+      && systemctl is-active --quiet containerd 2>/dev/null; then
+    echo "setup: containerd was installed for the tests only: stopping and disabling its system service"
+    if [ "$(id -u)" -eq 0 ]; then systemctl disable --now containerd; else sudo systemctl disable --now containerd; fi
+  fi
 fi
 
 if [ ! -x "$JAVA_HOME/bin/java" ]; then
