@@ -72,6 +72,9 @@ final class AuditServe implements Callable<Integer> {
         if (!path.startsWith("/") || path.equals("/healthz")) {
             throw usage("--path must start with / and not be /healthz, got '" + path + "'");
         }
+        if (maxBodyMb > 2047) {
+            throw usage("--max-body must be at most 2047 (MB): a request body is held in one array");
+        }
         if (maxBodyMb < 64) {
             throw usage("--max-body must be at least 64 (MB): kube-apiserver sends batches of up to 400 events, which must not be refused");
         }

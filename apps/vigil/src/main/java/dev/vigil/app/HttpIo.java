@@ -55,7 +55,7 @@ final class HttpIo {
         if (declared > maxBody) {
             return null;
         }
-        if (declared >= 0) { // the server's stream ends after Content-Length bytes: one array of that size, no copies
+        if (declared >= 0 && declared <= Integer.MAX_VALUE - 16) { // the stream ends after Content-Length bytes: one array
             try (InputStream in = ex.getRequestBody()) {
                 byte[] body = in.readNBytes((int) declared);
                 if (body.length < declared) {

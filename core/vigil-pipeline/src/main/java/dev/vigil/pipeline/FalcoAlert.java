@@ -129,7 +129,7 @@ public record FalcoAlert(
         long[] time = {0, -1};
         parse(json, 0, json.length, canonical, time);
         if (canonical[0] && onOneLine(json)) {
-            return new Received(null, json, true, time[0], (int) time[1]);
+            return new Received(null, json, true, time[0], rawFalcoTime(json, (int) time[1]) ? (int) time[1] : -1);
         }
         canonical[0] = true;
         FalcoAlert a = parse(json, 0, json.length, canonical);
@@ -163,6 +163,23 @@ public record FalcoAlert(
             case "output_fields" -> 256;
             default -> 0;
         };
+    }
+
+    /**
+     * Whether the 30 bytes at {@code at} are the time as written, in Falco's form ({@code 2026-11-26T10:00:00.123456789Z}
+     * between quotes, no escapes), so they may be copied as they are; the check reads the decoded value.
+     */
+    private static boolean rawFalcoTime(byte[] json, int at) {
+        if (at < 1 || at + AlertHead.TIME_LENGTH >= json.length || json[at - 1] != '"' || json[at + AlertHead.TIME_LENGTH] != '"'
+                || json[at + 10] != 'T' || json[at + 19] != '.' || json[at + 29] != 'Z') {
+            return false;
+        }
+        for (int i = at; i < at + AlertHead.TIME_LENGTH; i++) {
+            if (json[i] == '\\' || json[i] < 0x20) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Whether the JSON object in {@code json} (whitespace after it aside) holds no line break. */

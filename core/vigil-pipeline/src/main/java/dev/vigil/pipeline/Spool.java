@@ -125,6 +125,8 @@ final class Spool extends Backlog {
     private final ArrayDeque<Cached> cache = new ArrayDeque<>();
     private final Set<Segment> unsynced = new LinkedHashSet<>();
     private final RecordReader reader = new RecordReader();
+    /** Held by {@link #sync} from taking its mark to publishing it; taken before {@link #lock}, never inside it. */
+    private final Object syncMutex = new Object();
     private final CRC32C writeCrc = new CRC32C();
     private final ByteBuffer writeBuffer = ByteBuffer.allocateDirect(64 << 10);
     private FileChannel lockChannel;
@@ -529,13 +531,14 @@ final class Spool extends Backlog {
             Segment s = segments.getLast();
             long first = pending.get(pendingHead).position;
             if (s.end() != first) {
-                if (s.size == 0) {
-                    segments.removeLast();
-                    unsynced.remove(s);
-                    s.channel.close();
-                    Files.deleteIfExists(s.path);
+                Segment empty = s.size == 0 ? s : null;
+                s = newSegment(first); // first: should it fail, the spool keeps the segment it had
+                if (empty != null) {
+                    segments.remove(empty);
+                    unsynced.remove(empty);
+                    empty.channel.close();
+                    Files.deleteIfExists(empty.path);
                 }
-                s = newSegment(first);
             }
             ByteBuffer b = writeBuffer.clear();
             int from = pendingHead;
@@ -555,7 +558,8 @@ final class Spool extends Backlog {
                     break;
                 }
                 if (need > b.capacity()) {
-                    write(s, c.envelope.body());
+                    byte[] body = c.envelope.body();
+                    writeAtEnd(s, ByteBuffer.allocate((int) need).putInt(body.length).putInt(crc(body)).put(body).flip());
                     s.size += need;
                     spilled(s, c);
                     from = i + 1;
@@ -827,6 +831,12 @@ final class Spool extends Backlog {
     /** Forces written records and the position to the device; outside the lock, so offers go on meanwhile. */
     @Override
     boolean sync() {
+        synchronized (syncMutex) { // one sync at a time: a second must not publish a mark the first is still forcing
+            return syncOnce();
+        }
+    }
+
+    private boolean syncOnce() {
         List<FileChannel> channels = new ArrayList<>();
         long mark;
         lock.lock();

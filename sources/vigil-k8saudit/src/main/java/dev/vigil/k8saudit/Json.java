@@ -52,7 +52,7 @@ public final class Json {
         }
 
         public Object value(int i) {
-            Object v = values[i];
+            Object v = SLOTS.getAcquire(values, i); // pairs with the release in materialize: the parsed tree is seen whole
             return v instanceof Lazy ? materialize(i) : v;
         }
 
@@ -69,10 +69,12 @@ public final class Json {
         /** Parses a member left unparsed, once, whichever thread asks first. */
         private synchronized Object materialize(int i) {
             if (values[i] instanceof Lazy z) {
-                values[i] = z.parse();
+                SLOTS.setRelease(values, i, z.parse());
             }
             return values[i];
         }
+
+        private static final java.lang.invoke.VarHandle SLOTS = java.lang.invoke.MethodHandles.arrayElementVarHandle(Object[].class);
 
         @Override
         public String toString() {

@@ -60,7 +60,12 @@ public final class CriClient {
     /** {@code ContainerStatus} with {@code verbose} for the runtime's extra {@code info}. */
     public ContainerStatus containerStatus(String containerId, boolean verbose) throws IOException {
         byte[] req = new Proto.Writer().string(1, containerId).bool(2, verbose).toByteArray();
-        return parseContainerStatus(call("ContainerStatus", req));
+        byte[] response = call("ContainerStatus", req);
+        try {
+            return parseContainerStatus(response);
+        } catch (Proto.ProtoException e) {
+            throw new IOException("malformed ContainerStatus response: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -73,7 +78,12 @@ public final class CriClient {
     /** {@code PodSandboxStatus} with {@code verbose} for the runtime's extra {@code info}. */
     public SandboxStatus podSandboxStatus(String sandboxId, boolean verbose) throws IOException {
         byte[] req = new Proto.Writer().string(1, sandboxId).bool(2, verbose).toByteArray();
-        return parseSandboxStatus(call("PodSandboxStatus", req));
+        byte[] response = call("PodSandboxStatus", req);
+        try {
+            return parseSandboxStatus(response);
+        } catch (Proto.ProtoException e) {
+            throw new IOException("malformed PodSandboxStatus response: " + e.getMessage(), e);
+        }
     }
 
     static SandboxStatus parseSandboxStatus(byte[] response) {

@@ -115,11 +115,22 @@ final class Hpack {
         }
 
         /** Decodes one complete header block (HEADERS plus its CONTINUATIONs). */
+        /** The most a decoded header list may hold (names, values and 32 bytes per field, as RFC 7541 counts). */
+        static final long MAX_HEADER_LIST = 1 << 20;
+
         List<Field> decode(byte[] block) throws HpackException {
             List<Field> out = new ArrayList<>();
             int[] pos = {0};
             boolean fieldSeen = false;
+            long listSize = 0;
             while (pos[0] < block.length) {
+                if (!out.isEmpty()) {
+                    Field last = out.getLast();
+                    listSize += last.name().length() + last.value().length() + 32L;
+                    if (listSize > MAX_HEADER_LIST) { // indexed references to a large entry would otherwise multiply it
+                        throw new HpackException("decoded header list over " + MAX_HEADER_LIST + " bytes");
+                    }
+                }
                 int b = block[pos[0]] & 0xFF;
                 if ((b & 0x80) != 0) {
                     int index = readInt(block, pos, 7);

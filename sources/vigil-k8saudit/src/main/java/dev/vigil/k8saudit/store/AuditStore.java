@@ -64,8 +64,13 @@ public final class AuditStore implements Closeable {
     private long segmentRecords;
     private long lastSeq;
     private byte[] lastHash;
-    /** Records written so far (changed under the store's lock, read by {@link #sync} without it). */
-    private volatile long written;
+    /** Records written so far, some perhaps still in {@link #pending}; under the store's lock. */
+    private long written;
+    /**
+     * {@link #written} as of the last time every record counted was in the channel (set by
+     * {@link #flushPending}); read by {@link #sync} without the store's lock.
+     */
+    private volatile long flushed;
     private volatile long durable;
     private long forces;
     private boolean closed;
@@ -348,6 +353,7 @@ public final class AuditStore implements Closeable {
             writeFully(channel, pending.flip());
             pending.clear();
         }
+        flushed = written; // (a record too large for the buffer was written directly, after flushing it)
     }
 
     private static void writeFully(FileChannel c, byte[] b) throws IOException {
@@ -366,8 +372,8 @@ public final class AuditStore implements Closeable {
                 return;
             }
             // not under the store's lock, which a batch being appended holds for a while: records counted in w
-            // were written to the channel read after it, or to an older segment, which was forced when sealed
-            long w = written;
+            // are in the channel read after it, or in an older segment, which was forced when sealed
+            long w = flushed;
             FileChannel c = channel;
             try {
                 c.force(false);
