@@ -35,8 +35,8 @@ class ElasticSinkTest extends ReceiverTestBase {
     void bulkBodyIsCreateActionsWithTheUuidAndTheDocument() throws Exception {
         receiver.reply(200, created(1));
         try (Sink sink = sink()) {
-            assertThat(sink.batching().maxItems()).isEqualTo(1000);
-            assertThat(sink.batching().maxBytes()).isEqualTo(5L << 20);
+            assertThat(sink.batching().maxItems()).isEqualTo(5000);
+            assertThat(sink.batching().maxBytes()).isEqualTo(8L << 20);
             SendResult r = sink.send(List.of(Samples.envelope(Samples.alert())));
             assertThat(r.allDelivered()).as("%s", r).isTrue();
         }
