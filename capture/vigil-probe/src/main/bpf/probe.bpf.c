@@ -161,16 +161,28 @@ static __always_inline bool switched_on(__u32 index)
 	return on && *on;
 }
 
-/* The settings, or NULL when the current task belongs to the ignored tgid. */
-static __always_inline struct vg_settings *settings_for_current(void)
+/* The current task: typed (BTF) in tp_btf programs (btf), whose fields are
+ * then read with plain loads; an untyped pointer for the raw_tp twins. */
+static __always_inline struct task_struct *current_task(bool btf)
+{
+	if (btf)
+		return bpf_get_current_task_btf();
+	return (struct task_struct *)bpf_get_current_task();
+}
+
+/* The settings, or NULL when the current task (task) belongs to the ignored tgid. */
+static __always_inline struct vg_settings *settings_for_current(struct task_struct *task, bool btf)
 {
 	__u32 zero = 0;
 	struct vg_settings *cfg = bpf_map_lookup_elem(&vg_cfg, &zero);
+	__u32 tgid;
+
 	if (!cfg)
 		return NULL;
-	if (cfg->ignore_tgid && cfg->ignore_tgid == (__u32)(bpf_get_current_pid_tgid() >> 32))
-		return NULL;
-	return cfg;
+	if (!cfg->ignore_tgid)
+		return cfg;
+	tgid = btf ? task->tgid : bpf_get_current_pid_tgid() >> 32;
+	return cfg->ignore_tgid == tgid ? NULL : cfg;
 }
 
 /* Wakeup policy: timed mode never wakes the reader, except when the backlog
@@ -197,25 +209,55 @@ static __always_inline void send_scratch(void *rec, __u32 len, struct vg_setting
 	count_result(err);
 }
 
-static __always_inline void fill_hdr(struct vg_hdr *h, struct task_struct *task, __u16 kind, __s32 nr,
+/*
+ * The header of a record about the current task (task is current).
+ *
+ * btf: task is a typed (BTF) pointer, as in the tp_btf programs, so the
+ * verifier lets the program follow its fields with plain loads (a fault reads
+ * as 0). That replaces six helper calls (ids, credentials, cgroup, comm, and
+ * two probe reads for the parent) with a dozen loads. Helper calls are what
+ * the per-event cost is made of (each one goes through the kernel's call and
+ * return thunks); the raw_tp twins, which get an untyped task, read the same
+ * facts with helpers.
+ */
+static __always_inline void fill_hdr(struct vg_hdr *h, struct task_struct *task, bool btf, __u16 kind, __s32 nr,
 				     __s64 ret)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u64 uid_gid = bpf_get_current_uid_gid();
-
 	h->ts = bpf_ktime_get_ns();
-	h->cgroup_id = bpf_get_current_cgroup_id();
 	h->ret = ret;
-	h->pid = pid_tgid >> 32;
-	h->tid = (__u32)pid_tgid;
-	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	h->uid = (__u32)uid_gid;
-	h->gid = uid_gid >> 32;
+	if (btf) {
+		const struct cred *cred = task->cred;
+		const __u64 *comm = (const __u64 *)task->comm;
+		__u64 *out = (__u64 *)h->comm;
+
+		/* what the helpers below return: the current credentials' real
+		 * ids (kernel ids are the initial namespace's), the cgroup v2 id
+		 * (the kernfs node id of task_dfl_cgroup) */
+		h->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
+		h->pid = task->tgid;
+		h->tid = task->pid;
+		h->ppid = task->real_parent->tgid;
+		h->uid = cred->uid.val;
+		h->gid = cred->gid.val;
+		/* the kernel keeps comm NUL-padded */
+		out[0] = comm[0];
+		out[1] = comm[1];
+	} else {
+		__u64 pid_tgid = bpf_get_current_pid_tgid();
+		__u64 uid_gid = bpf_get_current_uid_gid();
+
+		h->cgroup_id = bpf_get_current_cgroup_id();
+		h->pid = pid_tgid >> 32;
+		h->tid = (__u32)pid_tgid;
+		h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+		h->uid = (__u32)uid_gid;
+		h->gid = uid_gid >> 32;
+		bpf_get_current_comm(h->comm, sizeof(h->comm));
+	}
 	h->syscall_nr = nr;
 	h->kind = kind;
 	h->flags = 0;
 	h->len = 0;
-	bpf_get_current_comm(h->comm, sizeof(h->comm));
 }
 
 static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
@@ -409,7 +451,7 @@ static __always_inline __u32 put_cgroups(struct vg_exec *r, __u8 *buf, __u32 off
 /* ------------------------------------------------------- syscall records */
 
 /* The struct file behind fd in the task's fd table (files->fdt->fd[fd]), or NULL. */
-static __always_inline struct file *file_of_fd(struct task_struct *task, long fd)
+static __always_inline struct file *file_of_fd(struct task_struct *task, bool btf, long fd)
 {
 	struct fdtable *fdt;
 	struct file **fds;
@@ -417,10 +459,11 @@ static __always_inline struct file *file_of_fd(struct task_struct *task, long fd
 
 	if (fd < 0)
 		return NULL;
-	fdt = BPF_CORE_READ(task, files, fdt);
-	if (!fdt || (unsigned long)fd >= BPF_CORE_READ(fdt, max_fds))
+	fdt = btf ? task->files->fdt : BPF_CORE_READ(task, files, fdt);
+	if (!fdt || (unsigned long)fd >= (btf ? fdt->max_fds : BPF_CORE_READ(fdt, max_fds)))
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
+	/* a pointer to pointers is not typed for the verifier: the slot is probed */
+	fds = btf ? fdt->fd : BPF_CORE_READ(fdt, fd);
 	if (!fds || bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]))
 		return NULL;
 	return file;
@@ -430,32 +473,68 @@ static __always_inline struct file *file_of_fd(struct task_struct *task, long fd
  * this value since the flag was introduced (4.19). */
 #define VG_FMODE_CREATED 0x100000
 
+/* __O_TMPFILE of include/uapi/asm-generic/fcntl.h (x86-64) */
+#define VG_O_TMPFILE_BIT 020000000
+
 /* Whether the open that returned fd created its file, as the kernel knows it
- * (the same source as the O_F_CREATED flag of Falco's drivers). */
-static __always_inline __u16 open_fmode(struct task_struct *task, long fd)
+ * (the same source as the O_F_CREATED flag of Falco's drivers). The kernel
+ * sets FMODE_CREATED only for opens with O_CREAT or O_TMPFILE, so the file is
+ * looked up only for those: any other successful open did not create it. */
+static __always_inline __u16 open_fmode(struct task_struct *task, bool btf, long fd, __u64 flags)
 {
-	struct file *file = file_of_fd(task, fd);
+	struct file *file;
 	__u32 f_mode;
 
+	if (fd < 0)
+		return 0;
+	if (!(flags & (VG_O_CREAT | VG_O_TMPFILE_BIT)))
+		return VG_OPEN_FMODE_KNOWN;
+	file = file_of_fd(task, btf, fd);
 	if (!file)
 		return 0;
 	f_mode = BPF_CORE_READ(file, f_mode);
 	return VG_OPEN_FMODE_KNOWN | ((f_mode & VG_FMODE_CREATED) ? VG_OPEN_CREATED : 0);
 }
 
-static __always_inline void emit_open(struct task_struct *task, struct vg_settings *cfg, long nr, long ret,
-				      long dirfd, __u64 upath, __u64 flags, __u64 mode)
+/* open, creat, openat, openat2 */
+static __always_inline void emit_open(struct task_struct *task, bool btf, struct vg_settings *cfg, long nr,
+				      long ret, __u64 *args)
 {
 	struct vg_open *r = scratch();
+	long dirfd = (int)args[0];
+	__u64 upath = args[1], flags = args[2], mode = args[3];
 	long n;
 
 	if (!r)
 		return;
-	fill_hdr(&r->h, task, VG_KIND_OPEN, nr, ret);
+	switch (nr) {
+	case VG_NR_OPEN:
+		dirfd = VG_AT_FDCWD;
+		upath = args[0];
+		flags = args[1];
+		mode = args[2];
+		break;
+	case VG_NR_CREAT:
+		dirfd = VG_AT_FDCWD;
+		upath = args[0];
+		flags = VG_O_CREAT | VG_O_WRONLY | VG_O_TRUNC;
+		mode = args[1];
+		break;
+	case VG_NR_OPENAT2: {
+		struct open_how how = {};
+
+		if (args[2] && bpf_probe_read_user(&how, 16, (const void *)args[2]))
+			count_read_error();
+		flags = how.flags;
+		mode = how.mode;
+		break;
+	}
+	}
+	fill_hdr(&r->h, task, btf, VG_KIND_OPEN, nr, ret);
 	r->flags = flags;
 	r->mode = mode;
 	r->dirfd = dirfd;
-	r->fmode = open_fmode(task, ret);
+	r->fmode = open_fmode(task, btf, ret, flags);
 	n = bpf_probe_read_user_str(r->path, VG_PATH_MAX, (const void *)upath);
 	if (n < 0) {
 		count_read_error();
@@ -469,9 +548,9 @@ static __always_inline void emit_open(struct task_struct *task, struct vg_settin
 /* The kernel socket behind fd in the current task's fd table, or NULL when
  * fd is not an open socket: files->fdt->fd[fd], an inode of type S_IFSOCK,
  * whose file->private_data is the struct socket. */
-static __always_inline struct sock *sock_of_fd(struct task_struct *task, long fd)
+static __always_inline struct sock *sock_of_fd(struct task_struct *task, bool btf, long fd)
 {
-	struct file *file = file_of_fd(task, fd);
+	struct file *file = file_of_fd(task, btf, fd);
 	struct socket *sock;
 
 	if (!file)
@@ -596,8 +675,8 @@ static __always_inline void put_kernel_sock(struct vg_sock *r, struct sock *sk)
 }
 
 /* CONNECT (connect) and ENDPOINT (accept, accept4, bind, sendto, sendmsg). */
-static __always_inline void emit_sock(struct task_struct *task, struct vg_settings *cfg, __u16 kind, long nr,
-				      long ret, __u64 *args)
+static __always_inline void emit_sock(struct task_struct *task, bool btf, struct vg_settings *cfg, __u16 kind,
+				      long nr, long ret, __u64 *args)
 {
 	struct vg_sock *r = bpf_ringbuf_reserve(&vg_events, sizeof(*r), 0);
 	long sockfd = (int)args[0];
@@ -608,7 +687,7 @@ static __always_inline void emit_sock(struct task_struct *task, struct vg_settin
 		count_result(-1);
 		return;
 	}
-	fill_hdr(&r->h, task, kind, nr, ret);
+	fill_hdr(&r->h, task, btf, kind, nr, ret);
 	r->h.len = sizeof(*r);
 	__builtin_memset(&r->args, 0, sizeof(*r) - sizeof(r->h));
 	for (i = 0; i < 6; i++)
@@ -638,7 +717,7 @@ static __always_inline void emit_sock(struct task_struct *task, struct vg_settin
 		break;
 	}
 
-	sk = sock_of_fd(task, sockfd);
+	sk = sock_of_fd(task, btf, sockfd);
 	if (sk) {
 		put_kernel_sock(r, sk);
 		if (r->sk_family == VG_AF_UNIX && (nr == VG_NR_ACCEPT || nr == VG_NR_ACCEPT4))
@@ -650,9 +729,12 @@ static __always_inline void emit_sock(struct task_struct *task, struct vg_settin
 
 /* A failed execve/execveat: the caller's memory is intact, so filename and
  * argv come from the syscall's user pointers. */
-static __always_inline void emit_exec_fail(struct task_struct *task, struct vg_settings *cfg, long nr, long ret,
-					   __u64 ufilename, __u64 uargv)
+static __always_inline void emit_exec_fail(struct task_struct *task, bool btf, struct vg_settings *cfg, long nr,
+					   long ret, __u64 *args)
 {
+	/* execve(filename, argv, envp), execveat(dirfd, filename, argv, envp, flags) */
+	__u64 ufilename = nr == VG_NR_EXECVEAT ? args[1] : args[0];
+	__u64 uargv = nr == VG_NR_EXECVEAT ? args[2] : args[1];
 	struct vg_exec *r = scratch();
 	__u8 *buf = (__u8 *)r;
 	__u32 off = sizeof(*r), start, argc = 0;
@@ -661,7 +743,7 @@ static __always_inline void emit_exec_fail(struct task_struct *task, struct vg_s
 
 	if (!r)
 		return;
-	fill_hdr(&r->h, task, VG_KIND_EXEC_FAIL, nr, ret);
+	fill_hdr(&r->h, task, btf, VG_KIND_EXEC_FAIL, nr, ret);
 	fill_task_info(r, task);
 	r->exe_flags = 0; /* the caller's image is unchanged: no exe or credential facts */
 	__builtin_memset(&r->cap_inheritable, 0, sizeof(*r) - __builtin_offsetof(struct vg_exec, cap_inheritable));
@@ -763,8 +845,8 @@ static __always_inline __u32 put_user_path(__u8 *buf, __u32 off, __u64 uptr)
 	return n;
 }
 
-static __always_inline void emit_generic(struct task_struct *task, struct vg_settings *cfg, long nr, long ret,
-					 __u64 *args)
+static __always_inline void emit_generic(struct task_struct *task, bool btf, struct vg_settings *cfg, long nr,
+					 long ret, __u64 *args)
 {
 	int paths = path_args(nr);
 	struct vg_generic *r;
@@ -778,7 +860,7 @@ static __always_inline void emit_generic(struct task_struct *task, struct vg_set
 		if (!r)
 			return;
 		buf = (__u8 *)r;
-		fill_hdr(&r->h, task, VG_KIND_GENERIC, nr, ret);
+		fill_hdr(&r->h, task, btf, VG_KIND_GENERIC, nr, ret);
 		for (i = 0; i < 6; i++)
 			r->args[i] = args[i];
 		r->pad = 0;
@@ -797,7 +879,7 @@ static __always_inline void emit_generic(struct task_struct *task, struct vg_set
 		count_result(-1);
 		return;
 	}
-	fill_hdr(&r->h, task, VG_KIND_GENERIC, nr, ret);
+	fill_hdr(&r->h, task, btf, VG_KIND_GENERIC, nr, ret);
 	r->h.len = sizeof(*r);
 	for (i = 0; i < 6; i++)
 		r->args[i] = args[i];
@@ -808,69 +890,55 @@ static __always_inline void emit_generic(struct task_struct *task, struct vg_set
 	count_result(0);
 }
 
-/* The selection check shared by both sys_exit programs; returns the settings
- * when a record for syscall nr of the current task is wanted. */
-static __always_inline struct vg_settings *syscall_wanted(long nr)
+/* The selection check shared by both sys_exit programs: whether syscall nr is
+ * switched on. Unselected syscalls return here, before any helper call. */
+static __always_inline bool syscall_wanted(long nr)
 {
 	if ((unsigned long)nr >= VG_NR_SYSCALLS)
-		return NULL;
-	if (!switched_on(nr)) {
-		/* exec failures also follow the exec switch */
-		if (nr != VG_NR_EXECVE && nr != VG_NR_EXECVEAT)
-			return NULL;
-		if (!switched_on(VG_SEL_EXEC))
-			return NULL;
-	}
-	return settings_for_current();
+		return false;
+	if (switched_on(nr))
+		return true;
+	/* exec failures also follow the exec switch */
+	return (nr == VG_NR_EXECVE || nr == VG_NR_EXECVEAT) && switched_on(VG_SEL_EXEC);
 }
 
-static __always_inline int dispatch(long nr, long ret, __u64 *args, struct vg_settings *cfg)
+static __always_inline int dispatch(bool btf, long nr, long ret, __u64 *args)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = current_task(btf);
+	struct vg_settings *cfg = settings_for_current(task, btf);
 
+	if (!cfg)
+		return 0;
 	/* ia32 syscalls use another numbering; they are not decoded. */
-	if (bpf_core_field_exists(task->thread_info) && (BPF_CORE_READ(task, thread_info.status) & VG_TS_COMPAT))
+	if (bpf_core_field_exists(task->thread_info) &&
+	    ((btf ? task->thread_info.status : BPF_CORE_READ(task, thread_info.status)) & VG_TS_COMPAT))
 		return 0;
 
+	/* One call site per record kind: every site is a copy of the inlined
+	 * code, and a smaller program leaves more of the caches to the syscall. */
 	switch (nr) {
 	case VG_NR_OPEN:
-		emit_open(task, cfg, nr, ret, VG_AT_FDCWD, args[0], args[1], args[2]);
-		break;
 	case VG_NR_CREAT:
-		emit_open(task, cfg, nr, ret, VG_AT_FDCWD, args[0], VG_O_CREAT | VG_O_WRONLY | VG_O_TRUNC, args[1]);
-		break;
 	case VG_NR_OPENAT:
-		emit_open(task, cfg, nr, ret, (int)args[0], args[1], args[2], args[3]);
+	case VG_NR_OPENAT2:
+		emit_open(task, btf, cfg, nr, ret, args);
 		break;
-	case VG_NR_OPENAT2: {
-		struct open_how how = {};
-
-		if (args[2] && bpf_probe_read_user(&how, 16, (const void *)args[2]))
-			count_read_error();
-		emit_open(task, cfg, nr, ret, (int)args[0], args[1], how.flags, how.mode);
-		break;
-	}
 	case VG_NR_CONNECT:
-		emit_sock(task, cfg, VG_KIND_CONNECT, nr, ret, args);
-		break;
 	case VG_NR_ACCEPT:
 	case VG_NR_ACCEPT4:
 	case VG_NR_BIND:
 	case VG_NR_SENDTO:
 	case VG_NR_SENDMSG:
-		emit_sock(task, cfg, VG_KIND_ENDPOINT, nr, ret, args);
+		emit_sock(task, btf, cfg, nr == VG_NR_CONNECT ? VG_KIND_CONNECT : VG_KIND_ENDPOINT, nr, ret, args);
 		break;
 	case VG_NR_EXECVE:
+	case VG_NR_EXECVEAT:
 		/* success is reported by sched_process_exec */
 		if (ret < 0)
-			emit_exec_fail(task, cfg, nr, ret, args[0], args[1]);
-		break;
-	case VG_NR_EXECVEAT:
-		if (ret < 0)
-			emit_exec_fail(task, cfg, nr, ret, args[1], args[2]);
+			emit_exec_fail(task, btf, cfg, nr, ret, args);
 		break;
 	default:
-		emit_generic(task, cfg, nr, ret, args);
+		emit_generic(task, btf, cfg, nr, ret, args);
 	}
 	return 0;
 }
@@ -879,10 +947,9 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 {
 	long nr = regs->orig_ax; /* typed context: a plain load */
-	struct vg_settings *cfg = syscall_wanted(nr);
 	__u64 args[6];
 
-	if (!cfg)
+	if (!syscall_wanted(nr))
 		return 0;
 	args[0] = regs->di;
 	args[1] = regs->si;
@@ -890,17 +957,16 @@ int BPF_PROG(vg_sys_exit, struct pt_regs *regs, long ret)
 	args[3] = regs->r10;
 	args[4] = regs->r8;
 	args[5] = regs->r9;
-	return dispatch(nr, ret, args, cfg);
+	return dispatch(true, nr, ret, args);
 }
 
 SEC("?raw_tp/sys_exit")
 int BPF_PROG(vg_sys_exit_raw, struct pt_regs *regs, long ret)
 {
 	long nr = BPF_CORE_READ(regs, orig_ax);
-	struct vg_settings *cfg = syscall_wanted(nr);
 	__u64 args[6];
 
-	if (!cfg)
+	if (!syscall_wanted(nr))
 		return 0;
 	args[0] = BPF_CORE_READ(regs, di);
 	args[1] = BPF_CORE_READ(regs, si);
@@ -908,12 +974,12 @@ int BPF_PROG(vg_sys_exit_raw, struct pt_regs *regs, long ret)
 	args[3] = BPF_CORE_READ(regs, r10);
 	args[4] = BPF_CORE_READ(regs, r8);
 	args[5] = BPF_CORE_READ(regs, r9);
-	return dispatch(nr, ret, args, cfg);
+	return dispatch(false, nr, ret, args);
 }
 
 /* ---------------------------------------------------- process lifecycle */
 
-static __always_inline int on_exec(struct task_struct *task, struct linux_binprm *bprm)
+static __always_inline int on_exec(struct task_struct *task, bool btf, struct linux_binprm *bprm)
 {
 	struct vg_settings *cfg;
 	struct vg_exec *r;
@@ -923,7 +989,7 @@ static __always_inline int on_exec(struct task_struct *task, struct linux_binprm
 
 	if (!switched_on(VG_SEL_EXEC))
 		return 0;
-	cfg = settings_for_current();
+	cfg = settings_for_current(task, btf);
 	if (!cfg)
 		return 0;
 	r = scratch();
@@ -931,7 +997,7 @@ static __always_inline int on_exec(struct task_struct *task, struct linux_binprm
 		return 0;
 	buf = (__u8 *)r;
 
-	fill_hdr(&r->h, task, VG_KIND_EXEC, -1, 0);
+	fill_hdr(&r->h, task, btf, VG_KIND_EXEC, -1, 0);
 	fill_task_info(r, task);
 	r->argc = BPF_CORE_READ(bprm, argc);
 	fill_exe_info(r, task, bprm);
@@ -963,7 +1029,7 @@ static __always_inline int on_exec(struct task_struct *task, struct linux_binprm
 	return 0;
 }
 
-static __always_inline int on_exit(struct task_struct *task)
+static __always_inline int on_exit(struct task_struct *task, bool btf)
 {
 	struct vg_settings *cfg;
 	struct vg_exit *r;
@@ -972,7 +1038,7 @@ static __always_inline int on_exit(struct task_struct *task)
 		return 0;
 	if (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid))
 		return 0; /* a thread, not the process */
-	cfg = settings_for_current();
+	cfg = settings_for_current(task, btf);
 	if (!cfg)
 		return 0;
 	r = bpf_ringbuf_reserve(&vg_events, sizeof(*r), 0);
@@ -980,7 +1046,7 @@ static __always_inline int on_exit(struct task_struct *task)
 		count_result(-1);
 		return 0;
 	}
-	fill_hdr(&r->h, task, VG_KIND_EXIT, -1, 0);
+	fill_hdr(&r->h, task, btf, VG_KIND_EXIT, -1, 0);
 	r->h.len = sizeof(*r);
 	r->exit_code = BPF_CORE_READ(task, exit_code);
 	r->pad = 0;
@@ -989,14 +1055,14 @@ static __always_inline int on_exit(struct task_struct *task)
 	return 0;
 }
 
-static __always_inline int on_fork(struct task_struct *parent, struct task_struct *child)
+static __always_inline int on_fork(struct task_struct *parent, bool btf, struct task_struct *child)
 {
 	struct vg_settings *cfg;
 	struct vg_fork *r;
 
 	if (!switched_on(VG_SEL_FORK))
 		return 0;
-	cfg = settings_for_current(); /* current is the parent */
+	cfg = settings_for_current(parent, btf); /* current is the parent */
 	if (!cfg)
 		return 0;
 	r = bpf_ringbuf_reserve(&vg_events, sizeof(*r), 0);
@@ -1004,7 +1070,7 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 		count_result(-1);
 		return 0;
 	}
-	fill_hdr(&r->h, parent, VG_KIND_FORK, -1, 0);
+	fill_hdr(&r->h, parent, btf, VG_KIND_FORK, -1, 0);
 	r->h.len = sizeof(*r);
 	r->child_pid = BPF_CORE_READ(child, tgid);
 	r->child_tid = BPF_CORE_READ(child, pid);
@@ -1016,36 +1082,36 @@ static __always_inline int on_fork(struct task_struct *parent, struct task_struc
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(vg_proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	return on_exec(p, bprm);
+	return on_exec(p, true, bprm);
 }
 
 SEC("?raw_tp/sched_process_exec")
 int BPF_PROG(vg_proc_exec_raw, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	return on_exec(p, bprm);
+	return on_exec(p, false, bprm);
 }
 
 /* Newer kernels add a "bool group_dead" argument; only the task is used. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(vg_proc_exit, struct task_struct *p)
 {
-	return on_exit(p);
+	return on_exit(p, true);
 }
 
 SEC("?raw_tp/sched_process_exit")
 int BPF_PROG(vg_proc_exit_raw, struct task_struct *p)
 {
-	return on_exit(p);
+	return on_exit(p, false);
 }
 
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(vg_proc_fork, struct task_struct *parent, struct task_struct *child)
 {
-	return on_fork(parent, child);
+	return on_fork(parent, true, child);
 }
 
 SEC("?raw_tp/sched_process_fork")
 int BPF_PROG(vg_proc_fork_raw, struct task_struct *parent, struct task_struct *child)
 {
-	return on_fork(parent, child);
+	return on_fork(parent, false, child);
 }

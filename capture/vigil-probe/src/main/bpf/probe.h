@@ -156,7 +156,10 @@ struct vg_exec {
 	__u8 data[];           /* 176 */
 };
 
-/* vg_open.fmode: the opened file's f_mode was read; the open created the file (FMODE_CREATED). */
+/* vg_open.fmode: whether the open created its file is known; it did (FMODE_CREATED).
+ * Known for a successful open: read from the opened file's f_mode when the
+ * flags hold O_CREAT or O_TMPFILE, and "not created" without them (the kernel
+ * creates files only for those flags). */
 #define VG_OPEN_FMODE_KNOWN 1
 #define VG_OPEN_CREATED 2
 
@@ -167,7 +170,7 @@ struct vg_open {
 	__u32 mode;       /* 76 */
 	__s32 dirfd;      /* 80 AT_FDCWD (-100) for open/creat */
 	__u16 path_len;   /* 84 */
-	__u16 fmode;      /* 86 VG_OPEN_* bits read from the opened file (0: not read) */
+	__u16 fmode;      /* 86 VG_OPEN_* bits (0: not known: failed open, file not found) */
 	__u8 path[];      /* 88 at most VG_PATH_MAX bytes */
 };
 

@@ -429,7 +429,7 @@ public final class RawRecord {
         this.exeGid = exeGid;
     }
 
-    /** Whether the kernel's answer to "did this open create its file" was read (OPEN). */
+    /** Whether the probe knows if this open created its file (OPEN; vg_open.fmode in probe.h says how). */
     public boolean createdKnown() {
         return (openFmode & RecordLayout.OPEN_FMODE_KNOWN) != 0;
     }
@@ -439,7 +439,7 @@ public final class RawRecord {
         return (openFmode & RecordLayout.OPEN_CREATED) != 0;
     }
 
-    /** The opened file's mode bits as the probe reported them (OPEN): {@code vg_open.fmode}, 0 when not read. */
+    /** The probe's creation bits of an open (OPEN): {@code vg_open.fmode}, 0 when not known. */
     public int openFmode() {
         return openFmode;
     }
