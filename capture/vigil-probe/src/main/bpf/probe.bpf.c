@@ -186,12 +186,24 @@ static __always_inline struct vg_settings *settings_for_current(struct task_stru
 }
 
 /* Wakeup policy: timed mode never wakes the reader, except when the backlog
- * passes wakeup_bytes, so a burst cannot fill the ring while it sleeps. */
+ * passes wakeup_bytes, so a burst cannot fill the ring while it sleeps. The
+ * backlog is queried on every VG_WAKE_CHECK_EVERY-th record of a CPU only (a
+ * helper call saved on the others), so it may pass wakeup_bytes by that many
+ * records per CPU before the reader is woken. */
+#define VG_WAKE_CHECK_EVERY 16
+
 static __always_inline __u64 wake_flags(struct vg_settings *cfg)
 {
+	struct vg_stats *s;
+
 	if (cfg->wakeup_mode == VG_WAKE_EACH)
 		return 0;
-	if (cfg->wakeup_bytes && bpf_ringbuf_query(&vg_events, BPF_RB_AVAIL_DATA) >= cfg->wakeup_bytes)
+	if (!cfg->wakeup_bytes)
+		return BPF_RB_NO_WAKEUP;
+	s = stats();
+	if (s && ((s->events + s->drops) & (VG_WAKE_CHECK_EVERY - 1)))
+		return BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_query(&vg_events, BPF_RB_AVAIL_DATA) >= cfg->wakeup_bytes)
 		return BPF_RB_FORCE_WAKEUP;
 	return BPF_RB_NO_WAKEUP;
 }

@@ -96,7 +96,8 @@
 struct vg_settings {
 	__u32 ignore_tgid;  /* drop every record of this tgid (the agent itself); 0 = none */
 	__u32 wakeup_mode;  /* VG_WAKE_* */
-	__u64 wakeup_bytes; /* VG_WAKE_TIMED: force a wakeup once this much data waits; 0 = never */
+	__u64 wakeup_bytes; /* VG_WAKE_TIMED: force a wakeup once this much data waits (checked
+			     * every 16th record of a CPU); 0 = never */
 };
 
 /* Value of the single entry of the per-CPU vg_stats map; Java sums the CPUs. */
