@@ -103,8 +103,6 @@ public final class Probe implements AutoCloseable {
     private final RecordDecoder decoder = new RecordDecoder();
     private final RawRecord record = new RawRecord();
     private long consumerPos;
-    /** Bytes consumed between two stores of the consumer position (see {@link #drain}). */
-    private final long releaseBytes;
     private long decodeErrors;
 
     private final Object mapLock = new Object();
@@ -357,7 +355,6 @@ public final class Probe implements AutoCloseable {
         this.arena = arena;
         this.loaded = loaded;
         this.ringSize = cfg.ringBufferBytes();
-        this.releaseBytes = Math.min(64 * 1024, ringSize / 8);
         this.ringMask = ringSize - 1;
         this.pageSize = Libbpf.pageSize();
         this.possibleCpus = Libbpf.numPossibleCpus();
@@ -515,63 +512,45 @@ public final class Probe implements AutoCloseable {
         }
     }
 
-    /**
-     * Walks the ring from the consumer to the producer position (libbpf's protocol, done in Java).
-     *
-     * <p>The consumer position is published to the kernel every {@link #releaseBytes} and when the walk
-     * ends, not after every record as libbpf does: the kernel reads that position on every record it
-     * reserves, so each store would move its cache line to this CPU and back while the traced
-     * program waits for it. Records are copied out before they are delivered, so their space can be
-     * handed back at any time.
-     */
+    /** Walks the ring from the consumer to the producer position (libbpf's protocol, done in Java). */
     private int drain(RecordSink sink) {
         int delivered = 0;
         long cons = consumerPos;
         long limit = cons + ringSize;
-        long released = cons;
-        try {
-            while (cons < limit) {
-                long prod = (long) LONG.getAcquire(producerPages, 0L);
-                if (cons >= prod) {
+        while (cons < limit) {
+            long prod = (long) LONG.getAcquire(producerPages, 0L);
+            if (cons >= prod) {
+                break;
+            }
+            boolean stalled = false;
+            while (cons < prod && cons < limit) {
+                long at = pageSize + (cons & ringMask);
+                int header = (int) INT.getAcquire(producerPages, at);
+                if ((header & RINGBUF_BUSY) != 0) {
+                    stalled = true; // reserved but not yet submitted: everything after it waits too
                     break;
                 }
-                boolean stalled = false;
-                while (cons < prod && cons < limit) {
-                    long at = pageSize + (cons & ringMask);
-                    int header = (int) INT.getAcquire(producerPages, at);
-                    if ((header & RINGBUF_BUSY) != 0) {
-                        stalled = true; // reserved but not yet submitted: everything after it waits too
-                        break;
-                    }
-                    int len = header & ~(RINGBUF_BUSY | RINGBUF_DISCARD);
-                    boolean deliver = false;
-                    if ((header & RINGBUF_DISCARD) == 0) {
-                        deliver = decoder.decode(producerPages, at + RINGBUF_HDR, len, record);
-                        if (!deliver) {
-                            decodeErrors++;
-                            if (decodeErrors <= 10) {
-                                LOG.log(System.Logger.Level.WARNING, "skipped an undecodable probe record: " + decoder.problem());
-                            }
+                int len = header & ~(RINGBUF_BUSY | RINGBUF_DISCARD);
+                boolean deliver = false;
+                if ((header & RINGBUF_DISCARD) == 0) {
+                    deliver = decoder.decode(producerPages, at + RINGBUF_HDR, len, record);
+                    if (!deliver) {
+                        decodeErrors++;
+                        if (decodeErrors <= 10) {
+                            LOG.log(System.Logger.Level.WARNING, "skipped an undecodable probe record: " + decoder.problem());
                         }
                     }
-                    cons += (len + RINGBUF_HDR + 7) & ~7L;
-                    consumerPos = cons;
-                    if (cons - released >= releaseBytes) {
-                        LONG.setRelease(consumerPage, 0L, cons);
-                        released = cons;
-                    }
-                    if (deliver) {
-                        delivered++;
-                        sink.accept(record);
-                    }
                 }
-                if (stalled) {
-                    break;
+                cons += (len + RINGBUF_HDR + 7) & ~7L;
+                LONG.setRelease(consumerPage, 0L, cons);
+                consumerPos = cons;
+                if (deliver) {
+                    delivered++;
+                    sink.accept(record);
                 }
             }
-        } finally {
-            if (consumerPos != released) {
-                LONG.setRelease(consumerPage, 0L, consumerPos);
+            if (stalled) {
+                break;
             }
         }
         return delivered;
