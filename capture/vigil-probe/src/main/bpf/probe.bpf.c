@@ -350,7 +350,9 @@ static __always_inline void fill_exe_info(struct vg_exec *r, struct task_struct 
 	const struct cred *cred = BPF_CORE_READ(task, cred);
 	__u32 flags = 0;
 
-	__builtin_memset(&r->cap_inheritable, 0, sizeof(*r) - __builtin_offsetof(struct vg_exec, cap_inheritable));
+	/* up to pidns, which fill_task_info has set */
+	__builtin_memset(&r->cap_inheritable, 0,
+			 __builtin_offsetof(struct vg_exec, pidns) - __builtin_offsetof(struct vg_exec, cap_inheritable));
 	r->tty = task_tty_nr(task);
 	flags |= VG_TTY_KNOWN;
 	if (cred && !bpf_core_read(&r->cap_inheritable, 8, &cred->cap_inheritable) &&
@@ -758,7 +760,9 @@ static __always_inline void emit_exec_fail(struct task_struct *task, bool btf, s
 	fill_hdr(&r->h, task, btf, VG_KIND_EXEC_FAIL, nr, ret);
 	fill_task_info(r, task);
 	r->exe_flags = 0; /* the caller's image is unchanged: no exe or credential facts */
-	__builtin_memset(&r->cap_inheritable, 0, sizeof(*r) - __builtin_offsetof(struct vg_exec, cap_inheritable));
+	/* up to pidns, which fill_task_info has set */
+	__builtin_memset(&r->cap_inheritable, 0,
+			 __builtin_offsetof(struct vg_exec, pidns) - __builtin_offsetof(struct vg_exec, cap_inheritable));
 
 	n = bpf_probe_read_user_str(buf + off, VG_PATH_MAX, (const void *)ufilename);
 	if (n < 0) {

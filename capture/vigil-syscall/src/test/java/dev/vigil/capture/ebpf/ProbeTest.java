@@ -54,7 +54,7 @@ class ProbeTest {
                 String filename, List<String> argv, String path, int flags, int dirfd, int fd, int family, int port,
                 byte[] address, String unixPath, int exitCode, int childPid, int childTid, long arg0, long cgroupId,
                 boolean hasAddress, boolean socketKnown, int skFamily, int skType, int skProtocol, boolean hasLocal,
-                byte[] localAddress, int localPort, boolean hasPeer, byte[] peerAddress, int peerPort, int openFmode) {
+                byte[] localAddress, int localPort, boolean hasPeer, byte[] peerAddress, int peerPort, int openFmode, long pidns) {
 
         static Seen of(RawRecord r) {
             boolean sock = r.kind() == RawRecord.Kind.CONNECT || r.kind() == RawRecord.Kind.ENDPOINT;
@@ -63,7 +63,8 @@ class ProbeTest {
                     r.address().clone(), r.unixPath(), r.exitCode(), r.childPid(), r.childTid(), r.arg(0), r.cgroupId(),
                     sock && r.hasAddress(), sock && r.socketKnown(), r.socketFamily(), r.socketType(), r.socketProtocol(),
                     sock && r.hasLocal(), r.localAddress().clone(), r.localPort(), sock && r.hasPeer(),
-                    r.peerAddress().clone(), r.peerPort(), r.kind() == RawRecord.Kind.OPEN ? r.openFmode() : 0);
+                    r.peerAddress().clone(), r.peerPort(), r.kind() == RawRecord.Kind.OPEN ? r.openFmode() : 0,
+                    r.kind() == RawRecord.Kind.EXEC || r.kind() == RawRecord.Kind.EXEC_FAIL ? r.pidns() : 0);
         }
 
         @Override
@@ -200,6 +201,11 @@ class ProbeTest {
             assertThat(t.ppid).isEqualTo(SELF); // the JVM's spawn helper execs in the child it forked
             assertThat(t.nr).isEqualTo(-1);
             assertThat(t.comm).isEqualTo("true");
+            // the kernel's pid namespace of the process: /bin/true is long gone from /proc by now
+            long ownPidns = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString().replaceAll("\\D", "").isEmpty() ? 0
+                    : Long.parseLong(Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString().replaceAll("\\D", ""));
+            assertThat(t.pidns).as("pid namespace of the exec record").isEqualTo(ownPidns).isPositive();
+            assertThat(c.first(execFail).pidns).as("pid namespace of the failed exec").isEqualTo(ownPidns);
             assertThat(c.first(execSh).argv).containsExactly("/bin/sh", "-c", script);
             Seen cat = c.first(execCat);
             assertThat(cat.argv).containsExactly("cat", "/etc/hostname");
