@@ -71,6 +71,14 @@ final class LiveAgent {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final CountDownLatch finished = new CountDownLatch(1);
     private final Map<String, long[]> perRule = new HashMap<>();
+    /** Counters as of the reader's last loop, for {@link #metrics()} on other threads. */
+    private volatile long publishedEvents;
+    private volatile long publishedAlerts;
+    private volatile long publishedDrops;
+    private volatile long publishedReadErrors;
+    private volatile int publishedRules;
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicLong> publishedPerRule =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final LatencyHistogram latency = new LatencyHistogram();
     private long events;
     private long alerts;
@@ -111,6 +119,24 @@ final class LiveAgent {
 
     void stop() {
         running.set(false);
+    }
+
+    /**
+     * The agent's Prometheus text: events evaluated, alerts (in all and per rule), the kernel's drops
+     * and read errors, running rules. Thread-safe; the kernel's counters are at most a second old.
+     */
+    String metrics() {
+        dev.vigil.pipeline.PrometheusText t = new dev.vigil.pipeline.PrometheusText();
+        t.counter("vigil_agent_events_total", "System call events read from the probe and evaluated.", publishedEvents);
+        t.counter("vigil_agent_alerts_total", "Alerts raised by the rules.", publishedAlerts);
+        t.counter("vigil_agent_kernel_drops_total", "Events the probe could not write because the ring buffer was full.",
+                publishedDrops);
+        t.counter("vigil_agent_kernel_read_errors_total", "Fields the probe could not read from kernel or user memory.",
+                publishedReadErrors);
+        t.gauge("vigil_agent_rules_running", "Rules running (enabled and loaded).", publishedRules);
+        new TreeMap<>(publishedPerRule).forEach((rule, n) ->
+                t.counter("vigil_agent_rule_alerts_total", "Alerts raised, by rule.", n.get(), "rule", rule));
+        return t.render();
     }
 
     /** Where alerts go besides the printed lines (the in-process outputs); called on the reader thread. */
@@ -190,7 +216,9 @@ final class LiveAgent {
                 alertSink.accept(alert);
                 alerts++;
                 perRule.computeIfAbsent(rule.name(), k -> new long[1])[0]++;
+                publishedPerRule.computeIfAbsent(rule.name(), k -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
             };
+            long nextPublish = 0;
             while (running.get() && System.nanoTime() < deadline) {
                 if (reloadRequested) {
                     reload(state, probe);
@@ -204,6 +232,15 @@ final class LiveAgent {
                 }, POLL_MILLIS);
                 out.flush();
                 long now = System.nanoTime();
+                publishedEvents = events;
+                publishedAlerts = alerts;
+                if (now >= nextPublish) { // the kernel's counters: a map read, once a second
+                    var k = probe.stats();
+                    publishedDrops = k.drops();
+                    publishedReadErrors = k.readErrors();
+                    publishedRules = rules.runningRules().size();
+                    nextPublish = now + 1_000_000_000L;
+                }
                 if (now >= nextStats) {
                     var s = probe.stats();
                     double secs = (now - lastStatsAt) / 1e9;

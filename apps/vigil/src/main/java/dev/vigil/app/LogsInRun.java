@@ -29,6 +29,11 @@ final class LogsInRun implements AutoCloseable {
         });
     }
 
+    /** The shipper's own Prometheus text (the outputs' counters are rendered by the caller). */
+    String metrics() {
+        return shipper.metrics().render(java.util.List.of());
+    }
+
     /** The shipper's settings for a {@code logs:} section (or the flags of `vigil logs` folded into one). */
     static LogShipper.Settings settings(VigilConfig.Logs l) {
         String node = l.nodeName() != null ? l.nodeName()

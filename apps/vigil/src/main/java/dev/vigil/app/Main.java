@@ -144,6 +144,11 @@ public final class Main implements Runnable {
         boolean noWatch;
         @Option(names = "--events", paramLabel = "FILE", description = "Replay these events (JSON lines) instead of capturing.")
         Path events;
+        @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
+                description = "Serve Prometheus metrics (agent, outputs, log shipper) over plain HTTP at http://HOST:PORT/metrics (and /healthz); live capture only.")
+        String metricsListen;
+        /** The log shipper beside the agent, when the config file has a logs section. */
+        private LogsInRun logsInRun;
 
         @Override
         public Integer call() throws IOException, InterruptedException {
@@ -155,6 +160,14 @@ public final class Main implements Runnable {
             }
             Duration stopAfter = duration == null ? null : parseDuration(spec, duration, "--duration");
             Duration every = parseDuration(spec, statsInterval, "--stats-interval");
+            if (metricsListen != null) {
+                try {
+                    ListenAddress.parse(metricsListen, "--metrics-listen");
+                } catch (IllegalArgumentException e) {
+                    err.println("vigil: " + e.getMessage());
+                    return 2;
+                }
+            }
             RuleSet rs = rulesOptions.ruleSet(sel.selection(), err);
             if (rs == null) {
                 return 1;
@@ -180,7 +193,10 @@ public final class Main implements Runnable {
                 return 2;
             }
             try (logs) {
+                logsInRun = logs;
                 return runWithAudit(cfg, forwarder, rs, stopAfter, every, out, err);
+            } finally {
+                logsInRun = null;
             }
         }
 
@@ -249,9 +265,22 @@ public final class Main implements Runnable {
                 }
             }, "vigil-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
+            MetricsEndpoint endpoint = null;
+            if (metricsListen != null) {
+                LogsInRun logs = logsInRun;
+                endpoint = new MetricsEndpoint(ListenAddress.parse(metricsListen, "--metrics-listen"), () -> agent.metrics()
+                        + (forwarder == null ? "" : ForwardMetrics.render(forwarder, null)) + (logs == null ? "" : logs.metrics()));
+                endpoint.start();
+                err.println("vigil: metrics at http://" + metricsListen.substring(0, metricsListen.lastIndexOf(':') + 1)
+                        + endpoint.address().getPort() + "/metrics");
+                err.flush();
+            }
             try {
                 return agent.run(stopAfter);
             } finally {
+                if (endpoint != null) {
+                    endpoint.close();
+                }
                 if (watcher != null) {
                     watcher.close();
                 }
