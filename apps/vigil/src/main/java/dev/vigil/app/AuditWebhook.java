@@ -165,15 +165,8 @@ final class AuditWebhook extends HttpEndpoint {
 
     /** The KiB of the body budget this request takes: its Content-Length, or the largest allowed body when unknown. */
     private int bodyShare(HttpExchange ex) {
-        long declared = config.maxBody();
-        String len = ex.getRequestHeaders().getFirst("Content-Length");
-        if (len != null) {
-            try {
-                declared = Math.min(declared, Math.max(0, Long.parseLong(len.trim())));
-            } catch (NumberFormatException e) {
-                // read with the limit
-            }
-        }
+        long length = HttpIo.contentLength(ex);
+        long declared = length < 0 ? config.maxBody() : Math.min(config.maxBody(), length);
         return (int) Math.max(1, (declared + 1023) >> 10); // at most the budget, which holds one largest body
     }
 

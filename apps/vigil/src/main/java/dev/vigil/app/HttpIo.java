@@ -43,15 +43,7 @@ final class HttpIo {
 
     /** The body, or null when it is larger than {@code maxBody} bytes (declared or actual). */
     static byte[] readBody(HttpExchange ex, long maxBody) throws IOException {
-        long declared = -1;
-        String len = ex.getRequestHeaders().getFirst("Content-Length");
-        if (len != null) {
-            try {
-                declared = Long.parseLong(len.trim());
-            } catch (NumberFormatException e) {
-                declared = -1; // read with the limit below
-            }
-        }
+        long declared = contentLength(ex); // unknown (-1): read with the limit below
         if (declared > maxBody) {
             return null;
         }
@@ -78,6 +70,19 @@ final class HttpIo {
             }
         }
         return out.toByteArray();
+    }
+
+    /** The request's Content-Length, or -1 when it has none or it is not a number. */
+    static long contentLength(HttpExchange ex) {
+        String len = ex.getRequestHeaders().getFirst("Content-Length");
+        if (len != null) {
+            try {
+                return Math.max(-1, Long.parseLong(len.trim()));
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }
+        return -1;
     }
 
     /** Reads and discards what is left of the body, so the connection can be reused. */

@@ -16,9 +16,7 @@ import dev.vigil.rules.output.AlertFormatter;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
@@ -70,14 +68,14 @@ final class LiveAgent {
     private final Duration statsInterval;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final CountDownLatch finished = new CountDownLatch(1);
-    private final Map<String, long[]> perRule = new HashMap<>();
     /** Counters as of the reader's last loop, for {@link #metrics()} on other threads. */
     private volatile long publishedEvents;
     private volatile long publishedAlerts;
     private volatile long publishedDrops;
     private volatile long publishedReadErrors;
     private volatile int publishedRules;
-    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicLong> publishedPerRule =
+    /** Alerts by rule, written on the reader thread, read by {@link #metrics()} and the exit summary. */
+    private final java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicLong> perRule =
             new java.util.concurrent.ConcurrentHashMap<>();
     private final LatencyHistogram latency = new LatencyHistogram();
     private long events;
@@ -134,7 +132,7 @@ final class LiveAgent {
         t.counter("vigil_agent_kernel_read_errors_total", "Fields the probe could not read from kernel or user memory.",
                 publishedReadErrors);
         t.gauge("vigil_agent_rules_running", "Rules running (enabled and loaded).", publishedRules);
-        new TreeMap<>(publishedPerRule).forEach((rule, n) ->
+        new TreeMap<>(perRule).forEach((rule, n) ->
                 t.counter("vigil_agent_rule_alerts_total", "Alerts raised, by rule.", n.get(), "rule", rule));
         return t.render();
     }
@@ -215,8 +213,7 @@ final class LiveAgent {
                 out.println(json ? AlertJson.write(alert) : alert.output());
                 alertSink.accept(alert);
                 alerts++;
-                perRule.computeIfAbsent(rule.name(), k -> new long[1])[0]++;
-                publishedPerRule.computeIfAbsent(rule.name(), k -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
+                perRule.computeIfAbsent(rule.name(), k -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
             };
             long nextPublish = 0;
             while (running.get() && System.nanoTime() < deadline) {
@@ -258,7 +255,7 @@ final class LiveAgent {
                     (System.nanoTime() - started) / 1e9, events, alerts, s.drops());
             err.printf("vigil: syscall-to-verdict latency p50 %.2f ms, p99 %.2f ms, max bucket %.2f ms (%d events)%n",
                     latency.percentile(0.50) / 1e6, latency.percentile(0.99) / 1e6, latency.percentile(1.0) / 1e6, latency.count());
-            new TreeMap<>(perRule).forEach((name, n) -> err.printf("vigil:   %6d  %s%n", n[0], name));
+            new TreeMap<>(perRule).forEach((name, n) -> err.printf("vigil:   %6d  %s%n", n.get(), name));
             err.flush();
             return 0;
         } catch (ProbeException e) {

@@ -4,7 +4,6 @@ import dev.vigil.logs.LogShipper;
 import dev.vigil.pipeline.ConfigException;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,9 +64,10 @@ final class LogsCommand implements Callable<Integer> {
         Pattern multiline;
         Duration scan;
         long metricsMillis;
-        InetSocketAddress metricsAddress;
         try {
-            metricsAddress = metricsListen == null ? null : ListenAddress.parse(metricsListen, "--metrics-listen");
+            if (metricsListen != null) {
+                ListenAddress.parse(metricsListen, "--metrics-listen");
+            }
             multiline = multilineStart == null ? null : Pattern.compile(multilineStart);
             scan = scanInterval == null ? null : Durations.parse(scanInterval);
             metricsMillis = Math.max(10, Durations.parse(metricsInterval).toMillis());
@@ -111,17 +111,14 @@ final class LogsCommand implements Callable<Integer> {
             return 2;
         }
         MetricsEndpoint endpoint = null;
-        if (metricsAddress != null) {
+        if (metricsListen != null) {
             try {
-                endpoint = new MetricsEndpoint(metricsAddress, () -> shipper.metrics().render(outputs.outputs()));
-                endpoint.start();
+                endpoint = MetricsEndpoint.start(metricsListen, () -> shipper.metrics().render(outputs.outputs()), err, "logs metrics");
             } catch (IOException e) {
                 outputs.close();
                 err.println("vigil: logs: cannot listen on " + metricsListen + " for metrics: " + e.getMessage());
                 return 2;
             }
-            err.println("vigil: logs metrics at http://" + metricsListen.substring(0, metricsListen.lastIndexOf(':') + 1)
-                    + endpoint.address().getPort() + "/metrics");
         }
         Signals.onTermination(err, shipper::stop);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)

@@ -268,12 +268,9 @@ public final class Main implements Runnable {
             MetricsEndpoint endpoint = null;
             if (metricsListen != null) {
                 LogsInRun logs = logsInRun;
-                endpoint = new MetricsEndpoint(ListenAddress.parse(metricsListen, "--metrics-listen"), () -> agent.metrics()
-                        + (forwarder == null ? "" : ForwardMetrics.render(forwarder, null)) + (logs == null ? "" : logs.metrics()));
-                endpoint.start();
-                err.println("vigil: metrics at http://" + metricsListen.substring(0, metricsListen.lastIndexOf(':') + 1)
-                        + endpoint.address().getPort() + "/metrics");
-                err.flush();
+                endpoint = MetricsEndpoint.start(metricsListen, () -> agent.metrics()
+                        + (forwarder == null ? "" : ForwardMetrics.render(forwarder, null)) + (logs == null ? "" : logs.metrics()),
+                        err, "metrics");
             }
             try {
                 return agent.run(stopAfter);

@@ -18,6 +18,19 @@ final class MetricsEndpoint extends HttpEndpoint {
         this.metrics = metrics;
     }
 
+    /**
+     * Starts an endpoint on {@code listen} (HOST:PORT, port 0 for any) and says on {@code err} where:
+     * {@code vigil: <what> at http://HOST:PORT/metrics}.
+     */
+    static MetricsEndpoint start(String listen, Supplier<String> metrics, java.io.PrintWriter err, String what) throws IOException {
+        MetricsEndpoint e = new MetricsEndpoint(ListenAddress.parse(listen, "--metrics-listen"), metrics);
+        e.start();
+        err.println("vigil: " + what + " at http://" + listen.substring(0, listen.lastIndexOf(':') + 1) + e.address().getPort()
+                + "/metrics");
+        err.flush();
+        return e;
+    }
+
     @Override
     void handle(HttpExchange ex) throws IOException {
         try (ex) {

@@ -41,6 +41,9 @@ abstract class Backlog implements AutoCloseable {
     /** Set by wake(): a take() waiting for its first item returns an empty batch. */
     private boolean woken;
 
+    /** The answer of {@link #appendDeferred} that asks the source to wait. */
+    static final int WAIT = -1;
+
     /** Appends one item; thread-safe. */
     final Appended append(Envelope e) {
         return append(e, true);
@@ -68,7 +71,7 @@ abstract class Backlog implements AutoCloseable {
                     n += deferred;
                     continue;
                 }
-                if (deferred == Spool.WAIT) {
+                if (deferred == WAIT) {
                     long left = deadlineNanos - System.nanoTime();
                     if (left <= 0 || draining || closed) {
                         break;
@@ -117,7 +120,7 @@ abstract class Backlog implements AutoCloseable {
 
     /**
      * Takes items of a waiting source into memory where the backlog holds them there first (a spool
-     * in overflow mode): how many were taken, {@link Spool#WAIT} to make the source wait, or 0 to
+     * in overflow mode): how many were taken, {@link #WAIT} to make the source wait, or 0 to
      * append them the ordinary way. Lock held.
      */
     int appendDeferred(List<Envelope> items, int from) {

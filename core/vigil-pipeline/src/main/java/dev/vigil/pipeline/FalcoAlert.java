@@ -131,22 +131,9 @@ public record FalcoAlert(
         if (canonical[0] && onOneLine(json)) {
             return new Received(null, json, true, time[0], rawFalcoTime(json, (int) time[1]) ? (int) time[1] : -1);
         }
-        canonical[0] = true;
-        FalcoAlert a = parse(json, 0, json.length, canonical);
-        if (canonical[0]) {
-            int end = json.length;
-            while (end > 0 && json[end - 1] != '}') {
-                end--; // (whitespace after the object is left out when passed on)
-            }
-            for (int i = 0; i < end; i++) {
-                if (json[i] == '\n' || json[i] == '\r') {
-                    // the object across lines: line-oriented outputs need it written again
-                    canonical[0] = false;
-                    break;
-                }
-            }
-        }
-        return new Received(a, json, canonical[0]);
+        // not canonical (the check said so, or the object spans lines, which line-oriented outputs need
+        // written again): the alert itself, which reports what is wrong where the check only said "not canonical"
+        return new Received(parse(json), json, false);
     }
 
     /** A bit of its own for each member of Falco's alert, 0 for any other name. */
@@ -302,16 +289,11 @@ public record FalcoAlert(
 
     /** Parses and validates one alert from {@code json[offset, offset+length)}. */
     public static FalcoAlert parse(byte[] json, int offset, int length) throws AlertFormatException {
-        return parse(json, offset, length, null);
-    }
-
-    /** {@code canonical[0]} is cleared when the JSON is not in Falco's form; null when not asked. */
-    private static FalcoAlert parse(byte[] json, int offset, int length, boolean[] canonical) throws AlertFormatException {
-        return parse(json, offset, length, canonical, null);
+        return parse(json, offset, length, null, null);
     }
 
     /**
-     * With {@code checkOnly} (not null), makes every check but builds no alert (returns null) and reads
+     * {@code canonical[0]} is cleared when the JSON is not in Falco's form (null when not asked). With {@code checkOnly} (not null), makes every check but builds no alert (returns null) and reads
      * neither {@code output} nor the values of {@code output_fields}, and sets {@code checkOnly} to the
      * time in nanoseconds and the offset of its first character; {@code canonical} must then be given, and
      * once it is cleared the caller parses again without {@code checkOnly}, which reports what is wrong in

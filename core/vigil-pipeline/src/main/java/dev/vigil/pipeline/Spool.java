@@ -152,8 +152,6 @@ final class Spool extends Backlog {
     /** When a batch was last resolved, or the backlog was last found empty. */
     private long lastProgress = System.nanoTime();
 
-    /** The answer of {@link #appendDeferred} that asks the source to wait. */
-    static final int WAIT = -1;
 
     private Spool(Path dir, long maxBytes, long segmentBytes, FullPolicy policy, int cacheLimit,
             OutputCounters counters, Consumer<String> errors) {
@@ -313,12 +311,7 @@ final class Spool extends Backlog {
             if (s.size > 0 && s.size + need > segmentBytes) {
                 s = newSegment(writeOffset);
             }
-            try {
-                write(s, e.body());
-            } catch (IOException ex) {
-                s.channel.truncate(s.size); // no half record may stay where the next one goes
-                throw ex;
-            }
+            write(s, e.body());
             long pos = writeOffset;
             s.size += need;
             writeOffset += need;
@@ -558,8 +551,7 @@ final class Spool extends Backlog {
                     break;
                 }
                 if (need > b.capacity()) {
-                    byte[] body = c.envelope.body();
-                    writeAtEnd(s, ByteBuffer.allocate((int) need).putInt(body.length).putInt(crc(body)).put(body).flip());
+                    write(s, c.envelope.body()); // (b is empty: it was just flushed)
                     s.size += need;
                     spilled(s, c);
                     from = i + 1;
@@ -630,14 +622,11 @@ final class Spool extends Backlog {
         return (int) writeCrc.getValue();
     }
 
+    /** Writes one record at the end of {@code s} (through {@link #writeAtEnd}: a failed write leaves nothing behind). */
     private void write(Segment s, byte[] body) throws IOException {
         int len = body.length;
         ByteBuffer b = len + HEADER_BYTES <= writeBuffer.capacity() ? writeBuffer.clear() : ByteBuffer.allocate(len + HEADER_BYTES);
-        b.putInt(len).putInt(crc(body)).put(body).flip();
-        long at = s.size;
-        while (b.hasRemaining()) {
-            at += s.channel.write(b, at);
-        }
+        writeAtEnd(s, b.putInt(len).putInt(crc(body)).put(body).flip());
     }
 
     /** Drops the oldest unacknowledged record by moving {@code committed} past it; false when none is left. */

@@ -60,12 +60,7 @@ public final class CriClient {
     /** {@code ContainerStatus} with {@code verbose} for the runtime's extra {@code info}. */
     public ContainerStatus containerStatus(String containerId, boolean verbose) throws IOException {
         byte[] req = new Proto.Writer().string(1, containerId).bool(2, verbose).toByteArray();
-        byte[] response = call("ContainerStatus", req);
-        try {
-            return parseContainerStatus(response);
-        } catch (Proto.ProtoException e) {
-            throw new IOException("malformed ContainerStatus response: " + e.getMessage(), e);
-        }
+        return parsed("ContainerStatus", call("ContainerStatus", req), CriClient::parseContainerStatus);
     }
 
     /**
@@ -78,11 +73,15 @@ public final class CriClient {
     /** {@code PodSandboxStatus} with {@code verbose} for the runtime's extra {@code info}. */
     public SandboxStatus podSandboxStatus(String sandboxId, boolean verbose) throws IOException {
         byte[] req = new Proto.Writer().string(1, sandboxId).bool(2, verbose).toByteArray();
-        byte[] response = call("PodSandboxStatus", req);
+        return parsed("PodSandboxStatus", call("PodSandboxStatus", req), CriClient::parseSandboxStatus);
+    }
+
+    /** {@code response} read by {@code parser}; a malformed one is an I/O error naming the call, as a failed call is. */
+    private static <T> T parsed(String method, byte[] response, java.util.function.Function<byte[], T> parser) throws IOException {
         try {
-            return parseSandboxStatus(response);
+            return parser.apply(response);
         } catch (Proto.ProtoException e) {
-            throw new IOException("malformed PodSandboxStatus response: " + e.getMessage(), e);
+            throw new IOException("malformed " + method + " response: " + e.getMessage(), e);
         }
     }
 
