@@ -5,6 +5,7 @@
 # events/s, resident memory, syscall-to-verdict latency p50/p99 and start-up time to first event.
 # Usage (as root, from the repository root, after ./setup.sh):
 #   testing/harness/capture-bench.sh [SECONDS] [RULES_FILE]
+# AGENT_OPTS adds options to `vigil run` (e.g. AGENT_OPTS="--ring-buffer 1MiB").
 set -euo pipefail
 SECS=${1:-15}
 RULES=${2:-../shared/fixtures/falco-rules/upstream/falco_rules.yaml}
@@ -25,7 +26,7 @@ base1=$(rate "$work/base1.txt"); base2=$(rate "$work/base2.txt")
 echo "one loop: $base1 ops/s; two loops: $base2 ops/s"
 
 start=$(date +%s%N)
-./vigil run --rules "$RULES" --stats-interval 1s --duration $((SECS * 2 + 30))s > "$work/alerts.txt" 2> "$work/agent.log" &
+./vigil run --rules "$RULES" ${AGENT_OPTS:-} --stats-interval 1s --duration $((SECS * 2 + 30))s > "$work/alerts.txt" 2> "$work/agent.log" &
 agent=$!
 for _ in $(seq 1 300); do
   grep -q "capturing" "$work/agent.log" 2>/dev/null && break
