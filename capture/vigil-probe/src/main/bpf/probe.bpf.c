@@ -269,6 +269,7 @@ static __always_inline void fill_hdr(struct vg_hdr *h, struct task_struct *task,
 	h->syscall_nr = nr;
 	h->kind = kind;
 	h->flags = 0;
+	h->cpu = bpf_get_smp_processor_id();
 	h->len = 0;
 }
 
@@ -865,10 +866,34 @@ static __always_inline void emit_generic(struct task_struct *task, bool btf, str
 					 long ret, __u64 *args)
 {
 	int paths = path_args(nr);
+	bool io = ret > 0 && (nr == VG_NR_READ || nr == VG_NR_WRITE || nr == VG_NR_PREAD64 || nr == VG_NR_PWRITE64 ||
+			      nr == VG_NR_RECVFROM);
 	struct vg_generic *r;
 	__u32 off = sizeof(*r), n;
 	int i;
 
+	if (io) {
+		r = scratch();
+		if (!r)
+			return;
+		fill_hdr(&r->h, task, btf, VG_KIND_GENERIC, nr, ret);
+		for (i = 0; i < 6; i++)
+			r->args[i] = args[i];
+		r->path1_len = 0;
+		r->path2_len = 0;
+		r->pad = 0;
+		/* read-like calls return the bytes read, write-like the bytes written */
+		n = ret < VG_IO_SNAPLEN ? ret : VG_IO_SNAPLEN;
+		n &= VG_IO_MASK;
+		if (bpf_probe_read_user(r->data, n, (const void *)args[1])) {
+			count_read_error();
+			n = 0;
+		}
+		r->io_len = n;
+		r->h.len = off + n;
+		send_scratch(r, off + n, cfg);
+		return;
+	}
 	if (paths) {
 		__u8 *buf;
 
@@ -879,6 +904,7 @@ static __always_inline void emit_generic(struct task_struct *task, bool btf, str
 		fill_hdr(&r->h, task, btf, VG_KIND_GENERIC, nr, ret);
 		for (i = 0; i < 6; i++)
 			r->args[i] = args[i];
+		r->io_len = 0;
 		r->pad = 0;
 		n = put_user_path(buf, off, arg_at(args, (paths & 15) - 1));
 		r->path1_len = n;
@@ -901,6 +927,7 @@ static __always_inline void emit_generic(struct task_struct *task, bool btf, str
 		r->args[i] = args[i];
 	r->path1_len = 0;
 	r->path2_len = 0;
+	r->io_len = 0;
 	r->pad = 0;
 	bpf_ringbuf_submit(r, wake_flags(cfg));
 	count_result(0);

@@ -63,6 +63,8 @@
 #define VG_CGNAME_MAX 256  /* one cgroup directory name */
 #define VG_UNIX_MAX   128  /* room for sockaddr_un.sun_path (108 bytes used) */
 #define VG_RECORD_MAX 4096 /* no record is longer than this */
+#define VG_IO_SNAPLEN 80   /* bytes of an I/O buffer a GENERIC record carries */
+#define VG_IO_MASK    127  /* bounds io_len for the verifier */
 
 /* The syscall selection map (vg_selected) is indexed by x86-64 syscall
  * number 0..VG_NR_SYSCALLS-1; the tracepoint kinds have pseudo indexes after
@@ -75,7 +77,12 @@
 
 /* x86-64 syscall numbers the dispatcher decodes specially (the ABI is
  * stable; the Java test checks them against the generated syscall table). */
+#define VG_NR_READ     0
+#define VG_NR_WRITE    1
 #define VG_NR_OPEN     2
+#define VG_NR_PREAD64  17
+#define VG_NR_PWRITE64 18
+#define VG_NR_RECVFROM 45
 #define VG_NR_CONNECT  42
 #define VG_NR_ACCEPT   43
 #define VG_NR_SENDTO   44
@@ -117,8 +124,9 @@ struct vg_hdr {
 	__u32 uid;        /* 36 real uid */
 	__u32 gid;        /* 40 real gid */
 	__s32 syscall_nr; /* 44 x86-64 syscall number; -1 for tracepoint kinds */
-	__u16 kind;       /* 48 VG_KIND_* */
-	__u16 flags;      /* 50 VG_FLAG_* */
+	__u8 kind;        /* 48 VG_KIND_* */
+	__u8 flags;       /* 49 VG_FLAG_* */
+	__u16 cpu;        /* 50 the CPU the program ran on (bpf_get_smp_processor_id()) */
 	__u32 len;        /* 52 total record length in bytes, header included */
 	char comm[16];    /* 56 current->comm, NUL-padded */
 };                        /* 72 */
@@ -233,13 +241,17 @@ struct vg_fork {
  * with path arguments (link, symlink, rename, unlink, mkdir, chdir, mount,
  * memfd_create's name, ... and their *at forms) also carry those strings,
  * copied from user memory at exit: path1 then path2, each at most
- * VG_PATH_MAX, lengths 0 when absent. */
+ * VG_PATH_MAX, lengths 0 when absent. The I/O syscalls with a plain buffer
+ * argument (read, write, pread64, pwrite64, recvfrom) carry instead the first
+ * VG_IO_SNAPLEN bytes the call transferred (io_len, after the paths), as
+ * Falco's drivers do with their default snaplen. */
 struct vg_generic {
 	struct vg_hdr h;   /*   0 */
 	__u64 args[6];     /*  72 */
 	__u16 path1_len;   /* 120 */
 	__u16 path2_len;   /* 122 */
-	__u32 pad;         /* 124 */
+	__u16 io_len;      /* 124 */
+	__u16 pad;         /* 126 */
 	__u8 data[];       /* 128 */
 };
 

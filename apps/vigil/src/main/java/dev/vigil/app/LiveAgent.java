@@ -101,7 +101,12 @@ final class LiveAgent {
         Set<Integer> nrs = new LinkedHashSet<>();
         BitSet types = rules.interestingEventTypes();
         for (int i = types.nextSetBit(0); i >= 0; i = types.nextSetBit(i + 1)) {
-            int nr = Syscalls.number(EventTypes.get().name(i));
+            String name = EventTypes.get().name(i);
+            int nr = Syscalls.number(name);
+            if (nr < 0) {
+                // Falco names pread64 and pwrite64 without the suffix
+                nr = Syscalls.number(name + "64");
+            }
             if (nr >= 0) {
                 nrs.add(nr);
             }

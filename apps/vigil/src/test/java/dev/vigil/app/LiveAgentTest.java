@@ -161,4 +161,13 @@ class LiveAgentTest {
         assertThat(nrs).contains(dev.vigil.capture.ebpf.Syscalls.number("openat"), dev.vigil.capture.ebpf.Syscalls.number("close"))
                 .doesNotContain(dev.vigil.capture.ebpf.Syscalls.number("read"), dev.vigil.capture.ebpf.Syscalls.number("write"));
     }
+
+    @Test
+    void eventTypesFalcoNamesWithoutThe64SuffixSelectTheirSyscalls() {
+        String rules = "- rule: positional io\n  desc: d\n  condition: evt.type in (pread, pwrite)\n  output: o\n  priority: NOTICE\n";
+        RuleEngine.LoadResult loaded = RuleEngine.load(List.of(new RuleText("io.yaml", rules)), RuleEngine.Options.defaults());
+        assertThat(loaded.errors()).isEmpty();
+        assertThat(LiveAgent.selection(loaded.ruleSet(RuleSelection.all())))
+                .contains(dev.vigil.capture.ebpf.Syscalls.number("pread64"), dev.vigil.capture.ebpf.Syscalls.number("pwrite64"));
+    }
 }

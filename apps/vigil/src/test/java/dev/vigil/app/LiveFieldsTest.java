@@ -100,6 +100,10 @@ class LiveFieldsTest {
     private static final List<String> FS = List.of("evt.arg.oldpath", "evt.arg.newpath", "evt.arg.path", "evt.arg.name",
             "evt.arg.target", "evt.arg.linkpath", "evt.arg.mode", "evt.arg.filename");
 
+    private static final List<String> IO = List.of("evt.buffer", "evt.buflen", "evt.buflen.in", "evt.buflen.out",
+            "evt.buflen.file", "evt.buflen.file.in", "evt.buflen.file.out", "evt.buflen.net", "evt.buflen.net.in",
+            "evt.buflen.net.out", "evt.cpu", "evt.arg.data");
+
     private record RuleDef(String name, String condition, List<String> fields) {}
 
     private static final List<RuleDef> RULES = List.of(
@@ -134,7 +138,11 @@ class LiveFieldsTest {
             new RuleDef("LF dup2", "evt.type = dup2 and proc.name = lf_dup2", cat(PROC, EVT, FD)),
             new RuleDef("LF fs", "evt.type in (rename, renameat, unlink, unlinkat, mkdir, symlink, chmod) and proc.name = lf_fs",
                     cat(PROC, EVT, FS)),
-            new RuleDef("LF memfd_create", "evt.type = memfd_create and proc.name = lf_memfd", cat(PROC, EVT, FD)));
+            new RuleDef("LF memfd_create", "evt.type = memfd_create and proc.name = lf_memfd", cat(PROC, EVT, FD)),
+            new RuleDef("LF io", "evt.type in (pread, pwrite, recvfrom) and proc.name = lf_io", cat(PROC, EVT, FD, IO)),
+            // the condition of the sandbox rule "Java Process Class File Download", for this process
+            new RuleDef("LF class download", "evt.type = recvfrom and fd.type in (ipv4, ipv6) and evt.buffer bcontains cafebabe"
+                    + " and proc.name = lf_io", List.of("fd.name")));
 
     @TempDir
     static Path tmp;
@@ -180,7 +188,7 @@ class LiveFieldsTest {
         for (String n : List.of("lf_ready", "lf_nobody", "lf_login")) {
             Files.createSymbolicLink(names.resolve(n), Path.of("/bin/true"));
         }
-        for (String n : List.of("lf_open", "lf_tcp", "lf_tcpnb", "lf_udp", "lf_tcp6", "lf_unix", "lf_packet", "lf_setuid",
+        for (String n : List.of("lf_io", "lf_open", "lf_tcp", "lf_tcpnb", "lf_udp", "lf_tcp6", "lf_unix", "lf_packet", "lf_setuid",
                 "lf_ptrace", "lf_dup2", "lf_fs", "lf_memfd", "lf_execfail")) {
             Files.createSymbolicLink(names.resolve(n), python);
         }
@@ -725,6 +733,53 @@ class LiveFieldsTest {
         eq(s, a, "fd.name", "lf_memfd_name");
         eq(s, a, "fd.typechar", "m");
         eq(s, a, "fd.type", "memfd");
+    }
+
+    @Test
+    @Order(35)
+    void ioBuffersAndTheirLengths() throws Exception {
+        Path file = work.resolve("lf_io.bin");
+        Map<String, String> r = lf("lf_io", "io", file.toString());
+        assertThat(r).containsEntry("w", "14").containsEntry("r", "5").containsEntry("ret", "13");
+        int cpus = Runtime.getRuntime().availableProcessors();
+
+        Alert a = await("LF io", x -> "pwrite".equals(x.get("evt.type")) && file.toString().equals(x.get("fd.name")));
+        String s = "pwrite";
+        // printable ASCII as it is, other bytes as dots (Falco's default buffer format)
+        eq(s, a, "evt.buffer", "lf-io-pwrite..");
+        eq(s, a, "evt.arg.data", "lf-io-pwrite..");
+        eq(s, a, "evt.buflen", 14L);
+        eq(s, a, "evt.buflen.out", 14L);
+        eq(s, a, "evt.buflen.file", 14L);
+        eq(s, a, "evt.buflen.file.out", 14L);
+        eq(s, a, "evt.buflen.in", null);
+        eq(s, a, "evt.buflen.file.in", null);
+        eq(s, a, "evt.buflen.net", null);
+        assertThat(num(a, "evt.cpu")).as("%s: evt.cpu", s).isBetween(0L, cpus - 1L);
+        cover(s, "evt.cpu");
+
+        a = await("LF io", x -> "pread".equals(x.get("evt.type")) && file.toString().equals(x.get("fd.name")));
+        s = "pread";
+        eq(s, a, "evt.buffer", "lf-io");
+        eq(s, a, "evt.buflen", 5L);
+        eq(s, a, "evt.buflen.in", 5L);
+        eq(s, a, "evt.buflen.file.in", 5L);
+        eq(s, a, "evt.buflen.out", null);
+        eq(s, a, "evt.buflen.file.out", null);
+
+        a = await("LF io", x -> "recvfrom".equals(x.get("evt.type")));
+        s = "recvfrom";
+        String tuple = "127.0.0.1:" + r.get("cport") + "->127.0.0.1:" + r.get("sport");
+        eq(s, a, "fd.name", tuple);
+        eq(s, a, "evt.buffer", ".......4class");
+        eq(s, a, "evt.buflen", 13L);
+        eq(s, a, "evt.buflen.net", 13L);
+        eq(s, a, "evt.buflen.net.in", 13L);
+        eq(s, a, "evt.buflen.net.out", null);
+        eq(s, a, "evt.buflen.file", null);
+        Alert hit = await("LF class download", x -> tuple.equals(x.get("fd.name")));
+        assertThat(hit).isNotNull();
+        cover("recvfrom (condition)", "evt.buffer");
     }
 
     // ------------------------------------------------------------------ coverage

@@ -7,6 +7,7 @@ import dev.vigil.capture.state.FdType;
 import dev.vigil.capture.state.Ip;
 import dev.vigil.capture.state.ProcessInfo;
 import dev.vigil.event.IpAddress;
+import dev.vigil.event.Printable;
 
 /**
  * Renders event parameters as libsinsp does: a raw form ({@code 4102}, {@code 3}, {@code -2}) and,
@@ -21,7 +22,7 @@ final class ArgRender {
 
     static boolean isString(Param p) {
         return switch (p.src()) {
-            case PATH1, PATH2, FILENAME, EXE, ARGS, CWD, COMM, EXEPATH, ADDR, TUPLE -> true;
+            case PATH1, PATH2, FILENAME, EXE, ARGS, CWD, COMM, EXEPATH, ADDR, TUPLE, IO -> true;
             default -> false;
         };
     }
@@ -127,9 +128,11 @@ final class ArgRender {
             case EXEPATH -> proc == null ? "" : proc.exepath();
             case ADDR -> sockaddr(r);
             case TUPLE -> tuple(e);
+            case IO -> r.kind() == RawRecord.Kind.GENERIC ? Printable.of(r.ioBytes(), r.ioLength()) : "";
             default -> "";
         };
     }
+
 
     private static String sockaddr(RawRecord r) {
         if (r.kind() != RawRecord.Kind.CONNECT && (r.kind() != RawRecord.Kind.ENDPOINT || !r.hasAddress())) {

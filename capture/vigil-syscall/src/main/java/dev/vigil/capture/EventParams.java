@@ -21,7 +21,7 @@ final class EventParams {
     enum Src {
         RET, A0, A1, A2, A3, A4, A5, PATH1, PATH2, OFLAGS, OMODE, DIRFD, CFD, ADDR, TUPLE, FILENAME,
         EXE, ARGS, TID, PID, PPID, CWD, COMM, TTY, PGID, LOGINUID, UID, GID, VTID, VPID, CAPINH, CAPPRM,
-        CAPEFF, EXEFLAGS, EXEINO, EXECTIME, EXEMTIME, EXEPATH, STATUS, EXITRET, SIG, CORE, CHILD
+        CAPEFF, EXEFLAGS, EXEINO, EXECTIME, EXEMTIME, EXEPATH, STATUS, EXITRET, SIG, CORE, CHILD, IO
     }
 
     record Param(String name, Kind kind, Src src, Flags.Table table, int dirParam) {}
@@ -112,10 +112,12 @@ final class EventParams {
         "prctl process res:ERRNO@ret option:DEC@a0 arg2_int:DEC@a1",
         "sendto net fd:FD@a0 size:DEC@a2 res:ERRNO@ret tuple:TUPLE@tuple",
         "sendmsg net fd:FD@a0 res:ERRNO@ret tuple:TUPLE@tuple",
-        "recvfrom net fd:FD@a0 size:DEC@a2 res:ERRNO@ret",
+        "recvfrom net fd:FD@a0 size:DEC@a2 res:ERRNO@ret data:STR@io",
         "recvmsg net fd:FD@a0 res:ERRNO@ret",
-        "read io fd:FD@a0 size:DEC@a2 res:ERRNO@ret",
-        "write io fd:FD@a0 size:DEC@a2 res:ERRNO@ret",
+        "read io fd:FD@a0 size:DEC@a2 res:ERRNO@ret data:STR@io",
+        "write io fd:FD@a0 size:DEC@a2 res:ERRNO@ret data:STR@io",
+        "pread io fd:FD@a0 size:DEC@a2 pos:DEC@a3 res:ERRNO@ret data:STR@io",
+        "pwrite io fd:FD@a0 size:DEC@a2 pos:DEC@a3 res:ERRNO@ret data:STR@io",
         "pipe ipc res:ERRNO@ret",
         "pipe2 ipc res:ERRNO@ret flags:FLAGS:file@a1",
         "eventfd ipc res:FD@ret initval:DEC@a0",

@@ -128,6 +128,17 @@ final class Extractors {
             case "evt.count.error.memory" -> num(e -> failed(e) && e.spec.category().equals("memory") ? 1 : 0);
             case "evt.count.error.other" -> num(e -> failed(e) && !MAIN_CATEGORIES.contains(e.spec.category()) ? 1 : 0);
             case "evt.count.procinfo", "evt.count.threadinfo" -> num(e -> 0);
+            case "evt.cpu" -> num(e -> e.rec.cpu() < 0 ? NONE : e.rec.cpu());
+            case "evt.buffer" -> memo(e -> isIo(e) ? e.rec.ioBytes() : null);
+            case "evt.buflen" -> num(e -> buflen(e, true, true, true, true));
+            case "evt.buflen.in" -> num(e -> buflen(e, true, false, true, true));
+            case "evt.buflen.out" -> num(e -> buflen(e, false, true, true, true));
+            case "evt.buflen.file" -> num(e -> buflen(e, true, true, true, false));
+            case "evt.buflen.file.in" -> num(e -> buflen(e, true, false, true, false));
+            case "evt.buflen.file.out" -> num(e -> buflen(e, false, true, true, false));
+            case "evt.buflen.net" -> num(e -> buflen(e, true, true, false, true));
+            case "evt.buflen.net.in" -> num(e -> buflen(e, true, false, false, true));
+            case "evt.buflen.net.out" -> num(e -> buflen(e, false, true, false, true));
             case "evt.is_open_read" -> bool(e -> openAccess(e, Flags.PPM_O_RDONLY));
             case "evt.is_open_write" -> bool(e -> openAccess(e, Flags.PPM_O_WRONLY));
             case "evt.is_open_create" -> memoBool(e -> created(e) ? 1 : 0);
@@ -135,6 +146,34 @@ final class Extractors {
             case "evt.abspath" -> memo(e -> abspath(e, arg));
             default -> null;
         };
+    }
+
+    /** Whether the event is an I/O call whose buffer the probe copies (read, write, pread, pwrite, recvfrom). */
+    private static boolean isIo(LiveEvent e) {
+        return e.rec.kind() == RawRecord.Kind.GENERIC && e.spec.indexOf("data") >= 0;
+    }
+
+    /**
+     * {@code evt.buflen*}: the bytes a successful I/O call transferred (its return value), when the call
+     * reads ({@code in}) or writes ({@code out}) as asked and its fd is a file or a network socket as asked.
+     */
+    private static long buflen(LiveEvent e, boolean in, boolean out, boolean file, boolean net) {
+        if (!isIo(e) || e.rec.ret() < 0) {
+            return NONE;
+        }
+        boolean reads = IO_READ.contains(e.typeName);
+        if (reads ? !in : !out) {
+            return NONE;
+        }
+        if (!file || !net) {
+            FdInfo fd = e.fd;
+            boolean isNet = fd != null && (fd.type() == FdType.IPV4 || fd.type() == FdType.IPV6);
+            boolean isFile = fd != null && fd.type() == FdType.FILE;
+            if (!(file && isFile || net && isNet)) {
+                return NONE;
+            }
+        }
+        return e.rec.ret();
     }
 
     private static Extractor memoBool(Extractor.Bool f) {

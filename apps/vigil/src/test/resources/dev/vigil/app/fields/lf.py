@@ -74,6 +74,22 @@ def do_ptrace():
     out(attach=r, child=child, traceme=t)
 
 
+def do_io(p):
+    fd = os.open(p, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+    w = os.pwrite(fd, b"lf-io-pwrite\x01\x02", 0)
+    r = len(os.pread(fd, 5, 0))
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    cli = socket.create_connection(srv.getsockname())
+    conn, _ = srv.accept()
+    conn.sendall(b"\xca\xfe\xba\xbe\x00\x00\x00\x34class")
+    got = b""
+    while len(got) < 13:
+        got += cli.recvfrom(64)[0]
+    out(fd=fd, sfd=cli.fileno(), sport=srv.getsockname()[1], cport=cli.getsockname()[1], w=w, r=r, ret=len(got))
+
+
 def main(argv):
     cmd, args = argv[1], argv[2:]
     if cmd == "connect":
@@ -103,6 +119,8 @@ def main(argv):
         out(ret=call("chmod", path(args[0]), L(int(args[1], 8))))
     elif cmd == "memfd":
         out(ret=call("memfd_create", path(args[0]), L(1)))
+    elif cmd == "io":
+        do_io(args[0])
     elif cmd == "execfail":
         argv0 = ctypes.c_char_p(args[0].encode())
         arr = (ctypes.c_char_p * 2)(argv0, None)

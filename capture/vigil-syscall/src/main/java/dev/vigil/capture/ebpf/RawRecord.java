@@ -10,6 +10,9 @@ import java.util.List;
  * <p>Which accessors are meaningful depends on {@link #kind()}; the others keep stale values.
  */
 public final class RawRecord {
+    /** At most this many bytes of an I/O buffer are carried (Falco's default snaplen). */
+    public static final int IO_SNAPLEN = RecordLayout.IO_SNAPLEN;
+
     /** What the probe saw. */
     public enum Kind {
         /** A successful execve/execveat (from the sched_process_exec tracepoint). */
@@ -48,6 +51,7 @@ public final class RawRecord {
     int uid;
     int gid;
     int syscallNr;
+    int cpu = -1;
     String comm = "";
 
     // EXEC / EXEC_FAIL
@@ -102,6 +106,8 @@ public final class RawRecord {
 
     // GENERIC
     final long[] args = new long[6];
+    final byte[] io = new byte[RecordLayout.IO_SNAPLEN];
+    int ioLength;
 
     public Kind kind() {
         return kind;
@@ -120,6 +126,36 @@ public final class RawRecord {
     /** The syscall's return value (new fd, 0, or a negative errno). */
     public long ret() {
         return ret;
+    }
+
+    /** The CPU the event happened on; -1 when unknown (capture files written before it was recorded). */
+    public int cpu() {
+        return cpu;
+    }
+
+    /**
+     * Bytes of the I/O buffer a GENERIC record of read, write, pread64, pwrite64 or recvfrom carries: the
+     * first {@value RecordLayout#IO_SNAPLEN} bytes the call transferred (0 for other records and failed calls).
+     */
+    public int ioLength() {
+        return ioLength;
+    }
+
+    /** A copy of the I/O buffer bytes ({@link #ioLength()} of them). */
+    public byte[] ioBytes() {
+        return java.util.Arrays.copyOf(io, ioLength);
+    }
+
+    /** Sets the CPU the event happened on (-1: unknown). */
+    public void setCpu(int cpu) {
+        this.cpu = cpu;
+    }
+
+    /** Sets the I/O buffer bytes of a GENERIC record (at most {@value RecordLayout#IO_SNAPLEN} are kept). */
+    public void setIo(byte[] bytes, int length) {
+        int n = Math.min(length, io.length);
+        System.arraycopy(bytes, 0, io, 0, n);
+        ioLength = n;
     }
 
     /** Thread-group id (the process id as user space sees it in the host pid namespace). */

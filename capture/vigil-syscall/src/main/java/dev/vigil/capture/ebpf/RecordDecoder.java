@@ -69,7 +69,7 @@ final class RecordDecoder {
 
     private boolean decodeBuffered(int length, RawRecord r) {
         byte[] b = buf;
-        int kind = u16(HDR_KIND);
+        int kind = b[HDR_KIND] & 0xff;
         int len = i32(HDR_LEN);
         if (kind < 1 || kind > KINDS.length) {
             problem = "unknown record kind " + kind;
@@ -89,7 +89,9 @@ final class RecordDecoder {
         r.uid = i32(HDR_UID);
         r.gid = i32(HDR_GID);
         r.syscallNr = i32(HDR_SYSCALL_NR);
+        r.cpu = u16(HDR_CPU);
         r.comm = comm(b);
+        r.ioLength = 0;
 
         return switch (kind) {
             case KIND_EXEC, KIND_EXEC_FAIL -> exec(len, r);
@@ -260,13 +262,20 @@ final class RecordDecoder {
         }
         int path1 = u16(GENERIC_PATH1_LEN);
         int path2 = u16(GENERIC_PATH2_LEN);
-        if (GENERIC_DATA + path1 + path2 > len) {
-            problem = "generic paths end at " + (GENERIC_DATA + path1 + path2) + ", record is " + len + " bytes";
+        int io = u16(GENERIC_IO_LEN);
+        if (io > IO_SNAPLEN) {
+            problem = "generic I/O buffer of " + io + " bytes exceeds " + IO_SNAPLEN;
+            return false;
+        }
+        if (GENERIC_DATA + path1 + path2 + io > len) {
+            problem = "generic data ends at " + (GENERIC_DATA + path1 + path2 + io) + ", record is " + len + " bytes";
             return false;
         }
         // always set: a syscall without paths must not show the previous record's
         r.path = string(GENERIC_DATA, path1);
         r.filename = string(GENERIC_DATA + path1, path2);
+        System.arraycopy(buf, GENERIC_DATA + path1 + path2, r.io, 0, io);
+        r.ioLength = io;
         return true;
     }
 

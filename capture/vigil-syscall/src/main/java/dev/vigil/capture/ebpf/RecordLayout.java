@@ -52,6 +52,8 @@ final class RecordLayout {
     static final int CGNAME_MAX = 256;
     static final int UNIX_MAX = 128;
     static final int RECORD_MAX = 4096;
+    static final int IO_SNAPLEN = 80;
+    static final int IO_MASK = 127;
 
     // selection map
     static final int NR_SYSCALLS = 512;
@@ -61,7 +63,12 @@ final class RecordLayout {
     static final int SEL_ENTRIES = 515;
 
     // syscall numbers decoded specially by the probe
+    static final int NR_READ = 0;
+    static final int NR_WRITE = 1;
     static final int NR_OPEN = 2;
+    static final int NR_PREAD64 = 17;
+    static final int NR_PWRITE64 = 18;
+    static final int NR_RECVFROM = 45;
     static final int NR_CONNECT = 42;
     static final int NR_ACCEPT = 43;
     static final int NR_SENDTO = 44;
@@ -100,7 +107,8 @@ final class RecordLayout {
     static final int HDR_GID = 40;
     static final int HDR_SYSCALL_NR = 44;
     static final int HDR_KIND = 48;
-    static final int HDR_FLAGS = 50;
+    static final int HDR_FLAGS = 49;
+    static final int HDR_CPU = 50;
     static final int HDR_LEN = 52;
     static final int HDR_COMM = 56;
     static final int COMM_LEN = 16;
@@ -172,7 +180,8 @@ final class RecordLayout {
     static final int GENERIC_ARGS = 72;
     static final int GENERIC_PATH1_LEN = 120;
     static final int GENERIC_PATH2_LEN = 122;
-    static final int GENERIC_PAD = 124;
+    static final int GENERIC_IO_LEN = 124;
+    static final int GENERIC_PAD = 126;
     static final int GENERIC_DATA = 128;
     static final int GENERIC_SIZE = 128;
 
@@ -211,12 +220,19 @@ final class RecordLayout {
         def(m, "VG_CGNAME_MAX", CGNAME_MAX);
         def(m, "VG_UNIX_MAX", UNIX_MAX);
         def(m, "VG_RECORD_MAX", RECORD_MAX);
+        def(m, "VG_IO_SNAPLEN", IO_SNAPLEN);
+        def(m, "VG_IO_MASK", IO_MASK);
         def(m, "VG_NR_SYSCALLS", NR_SYSCALLS);
         def(m, "VG_SEL_EXEC", SEL_EXEC);
         def(m, "VG_SEL_EXIT", SEL_EXIT);
         def(m, "VG_SEL_FORK", SEL_FORK);
         def(m, "VG_SEL_ENTRIES", SEL_ENTRIES);
+        def(m, "VG_NR_READ", NR_READ);
+        def(m, "VG_NR_WRITE", NR_WRITE);
         def(m, "VG_NR_OPEN", NR_OPEN);
+        def(m, "VG_NR_PREAD64", NR_PREAD64);
+        def(m, "VG_NR_PWRITE64", NR_PWRITE64);
+        def(m, "VG_NR_RECVFROM", NR_RECVFROM);
         def(m, "VG_NR_CONNECT", NR_CONNECT);
         def(m, "VG_NR_ACCEPT", NR_ACCEPT);
         def(m, "VG_NR_SENDTO", NR_SENDTO);
@@ -252,6 +268,7 @@ final class RecordLayout {
         field(m, "vg_hdr", "syscall_nr", HDR_SYSCALL_NR);
         field(m, "vg_hdr", "kind", HDR_KIND);
         field(m, "vg_hdr", "flags", HDR_FLAGS);
+        field(m, "vg_hdr", "cpu", HDR_CPU);
         field(m, "vg_hdr", "len", HDR_LEN);
         field(m, "vg_hdr", "comm", HDR_COMM);
         size(m, "vg_hdr", HDR_SIZE);
@@ -322,6 +339,7 @@ final class RecordLayout {
         field(m, "vg_generic", "args", GENERIC_ARGS);
         field(m, "vg_generic", "path1_len", GENERIC_PATH1_LEN);
         field(m, "vg_generic", "path2_len", GENERIC_PATH2_LEN);
+        field(m, "vg_generic", "io_len", GENERIC_IO_LEN);
         field(m, "vg_generic", "pad", GENERIC_PAD);
         field(m, "vg_generic", "data", GENERIC_DATA);
         size(m, "vg_generic", GENERIC_SIZE);

@@ -70,6 +70,7 @@ public final class CaptureReader implements Closeable {
     private final byte[] peerIpv4 = new byte[4];
     private final byte[] peerIpv6 = new byte[16];
     private final byte[] noAddress = new byte[0];
+    private final byte[] io = new byte[RawRecord.IO_SNAPLEN];
     private final List<String> argv = new ArrayList<>();
     private byte[] entry = new byte[4096];
     private int entryLength;
@@ -553,6 +554,12 @@ public final class CaptureReader implements Closeable {
                 }
                 r.setGenericPaths(c.str(), c.str());
             }
+        }
+        // the CPU and a GENERIC record's I/O bytes came later, at the end: files without them leave the CPU
+        // unknown and no I/O bytes
+        r.setCpu(c.remaining() > 0 ? c.sint() : -1);
+        if (kind == RawRecord.Kind.GENERIC) {
+            r.setIo(io, c.remaining() > 0 ? c.blobInto(io) : 0);
         }
         r.setHeader(kind, mono, cgroup, ret, pid, tid, ppid, uid, gid, nr, comm);
         lastMono = mono;

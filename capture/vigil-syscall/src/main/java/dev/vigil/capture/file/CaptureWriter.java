@@ -350,6 +350,15 @@ public final class CaptureWriter implements Closeable {
                 p.str(r.filename());
             }
         }
+        // added at the end of every record after the first release: the CPU, then a GENERIC record's I/O bytes
+        p.svar(r.cpu());
+        if (r.kind() == RawRecord.Kind.GENERIC) {
+            p.uvar(r.ioLength());
+            if (r.ioLength() > 0) {
+                byte[] io = r.ioBytes();
+                p.bytes(io, 0, io.length);
+            }
+        }
         entry(r.kind().ordinal() + 1);
     }
 

@@ -159,6 +159,24 @@ final class Cursor {
         return a;
     }
 
+    /**
+     * Copies a byte string (uvar length, then the bytes) into {@code into}; returns its length. Longer
+     * strings than {@code into} are an error.
+     */
+    int blobInto(byte[] into) throws Bad {
+        int at = pos;
+        long n = uvar();
+        if (n > into.length) {
+            throw new Bad(at, "byte string of " + n + " bytes (at most " + into.length + ")");
+        }
+        if (n > remaining()) {
+            throw new Bad(at, "byte string runs past the end of the entry");
+        }
+        System.arraycopy(buf, pos, into, 0, (int) n);
+        pos += (int) n;
+        return (int) n;
+    }
+
     /** Copies an address into a reused array of its length; returns the array, or {@code none} when empty. */
     byte[] addrInto(byte[] four, byte[] sixteen, byte[] none) throws Bad {
         int at = pos;

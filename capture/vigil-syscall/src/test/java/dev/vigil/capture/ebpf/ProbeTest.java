@@ -54,7 +54,8 @@ class ProbeTest {
                 String filename, List<String> argv, String path, int flags, int dirfd, int fd, int family, int port,
                 byte[] address, String unixPath, int exitCode, int childPid, int childTid, long arg0, long cgroupId,
                 boolean hasAddress, boolean socketKnown, int skFamily, int skType, int skProtocol, boolean hasLocal,
-                byte[] localAddress, int localPort, boolean hasPeer, byte[] peerAddress, int peerPort, int openFmode, long pidns) {
+                byte[] localAddress, int localPort, boolean hasPeer, byte[] peerAddress, int peerPort, int openFmode, long pidns,
+                int cpu, byte[] io) {
 
         static Seen of(RawRecord r) {
             boolean sock = r.kind() == RawRecord.Kind.CONNECT || r.kind() == RawRecord.Kind.ENDPOINT;
@@ -64,7 +65,8 @@ class ProbeTest {
                     sock && r.hasAddress(), sock && r.socketKnown(), r.socketFamily(), r.socketType(), r.socketProtocol(),
                     sock && r.hasLocal(), r.localAddress().clone(), r.localPort(), sock && r.hasPeer(),
                     r.peerAddress().clone(), r.peerPort(), r.kind() == RawRecord.Kind.OPEN ? r.openFmode() : 0,
-                    r.kind() == RawRecord.Kind.EXEC || r.kind() == RawRecord.Kind.EXEC_FAIL ? r.pidns() : 0);
+                    r.kind() == RawRecord.Kind.EXEC || r.kind() == RawRecord.Kind.EXEC_FAIL ? r.pidns() : 0, r.cpu(),
+                    r.kind() == RawRecord.Kind.GENERIC ? r.ioBytes() : new byte[0]);
         }
 
         @Override
@@ -342,6 +344,58 @@ class ProbeTest {
             assertThat(c.first(sendto).fd).isEqualTo(c.first(sendmsg).fd);
             assertThat(c.first(sendmsg).port).isEqualTo(p2);
         }
+    }
+
+    /**
+     * Reads, writes and a recvfrom carry the first bytes they transferred (at most the snaplen, nothing for a
+     * failed call), and every record names a CPU of this machine.
+     */
+    @Test
+    void ioCallsCarryTheirFirstBytesAndEveryRecordItsCpu(@TempDir Path dir) throws Exception {
+        try (Probe probe = Probe.open(config(SELF));
+             DatagramSocket sink = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            probe.select(Set.of(Syscalls.number("read"), Syscalls.number("write"), Syscalls.number("pread64"),
+                    Syscalls.number("pwrite64"), Syscalls.number("recvfrom")), false, false, false);
+            Collector c = new Collector(probe);
+            Path file = dir.resolve("io.bin");
+            String long100 = "L".repeat(100);
+            String[] out = PythonChild.run("import os, socket\n"
+                    + "fd = os.open('" + file + "', os.O_RDWR | os.O_CREAT, 0o600)\n"
+                    + "os.write(fd, b'vigil-write')\n"
+                    + "os.pwrite(fd, b'" + long100 + "', 20)\n"
+                    + "os.lseek(fd, 0, 0)\n"
+                    + "os.read(fd, 5)\n"
+                    + "os.pread(fd, 4, 20)\n"
+                    + "try:\n    os.read(-1, 3)\nexcept OSError:\n    pass\n"
+                    + "r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                    + "r.bind(('127.0.0.1', 0))\n"
+                    + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                    + "s.sendto(b'\\xca\\xfe\\xba\\xbe\\x00\\x01class', r.getsockname())\n"
+                    + "r.recvfrom(64)\n"
+                    + "print(os.getpid(), fd, flush=True)\n").getFirst().split(" ");
+            int pid = Integer.parseInt(out[0]);
+            long fd = Long.parseLong(out[1]);
+            Expect write = io(pid, "write", 11, "vigil-write");
+            Expect pwrite = io(pid, "pwrite64", 100, "L".repeat(RawRecord.IO_SNAPLEN));
+            Expect read = io(pid, "read", 5, "vigil");
+            Expect pread = io(pid, "pread64", 4, "LLLL");
+            Expect failed = new Expect("failed read by python " + pid, s -> s.kind == RawRecord.Kind.GENERIC
+                    && s.pid == pid && s.nr == Syscalls.number("read") && s.ret == -9);
+            Expect recv = new Expect("recvfrom by python " + pid, s -> s.kind == RawRecord.Kind.GENERIC
+                    && s.pid == pid && s.nr == Syscalls.number("recvfrom") && s.ret == 11);
+            c.awaitAll(write, pwrite, read, pread, failed, recv);
+            assertThat(c.first(write).arg0).isEqualTo(fd);
+            assertThat(c.first(failed).io).as("a failed call transferred nothing").isEmpty();
+            assertThat(c.first(recv).io).containsExactly(0xca, 0xfe, 0xba, 0xbe, 0, 1, 'c', 'l', 'a', 's', 's');
+            int cpus = Runtime.getRuntime().availableProcessors();
+            assertThat(c.seen).allSatisfy(s -> assertThat(s.cpu).as("%s", s).isBetween(0, cpus - 1));
+        }
+    }
+
+    private static Expect io(int pid, String syscall, long ret, String bytes) {
+        return new Expect(syscall + " of " + ret + " bytes by python " + pid, s -> s.kind == RawRecord.Kind.GENERIC
+                && s.pid == pid && s.nr == Syscalls.number(syscall) && s.ret == ret
+                && new String(s.io, java.nio.charset.StandardCharsets.ISO_8859_1).equals(bytes));
     }
 
     /** A child server: bind names its address (the kernel's port for port 0), accept both ends of the new socket. */

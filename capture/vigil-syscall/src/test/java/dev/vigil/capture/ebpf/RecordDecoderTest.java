@@ -198,7 +198,33 @@ class RecordDecoderTest {
         Rec lying = new Rec(KIND_GENERIC, GENERIC_SIZE + 4).nr(86);
         lying.b.putShort(GENERIC_PATH1_LEN, (short) 40);
         assertThat(decode(lying.bytes())).isFalse();
-        assertThat(decoder.problem()).contains("generic paths end at");
+        assertThat(decoder.problem()).contains("generic data ends at 168, record is 132 bytes");
+    }
+
+    @Test
+    void ioRecordsCarryTheirBytesAndEveryRecordItsCpu() {
+        byte[] data = {(byte) 0xca, (byte) 0xfe, (byte) 0xba, (byte) 0xbe, 'x'};
+        Rec recv = new Rec(KIND_GENERIC, GENERIC_DATA + data.length).nr(NR_RECVFROM).ret(5);
+        recv.b.putShort(HDR_CPU, (short) 1).putShort(GENERIC_IO_LEN, (short) data.length).put(GENERIC_DATA, data);
+        assertThat(decode(recv.bytes())).isTrue();
+        assertThat(record.cpu()).isEqualTo(1);
+        assertThat(record.ioLength()).isEqualTo(5);
+        assertThat(record.ioBytes()).containsExactly(data);
+
+        assertThat(decode(new Rec(KIND_GENERIC, GENERIC_SIZE).nr(33).ret(1).bytes())).isTrue();
+        assertThat(record.cpu()).isZero();
+        assertThat(record.ioLength()).as("no bytes, not the previous record's").isZero();
+        assertThat(decode(new Rec(KIND_EXIT, EXIT_SIZE).bytes())).isTrue();
+        assertThat(record.ioLength()).as("only GENERIC records carry bytes").isZero();
+
+        Rec tooLong = new Rec(KIND_GENERIC, GENERIC_DATA + 200).nr(NR_READ).ret(200);
+        tooLong.b.putShort(GENERIC_IO_LEN, (short) 200);
+        assertThat(decode(tooLong.bytes())).isFalse();
+        assertThat(decoder.problem()).contains("generic I/O buffer of 200 bytes exceeds 80");
+        Rec lying = new Rec(KIND_GENERIC, GENERIC_SIZE + 4).nr(NR_READ).ret(40);
+        lying.b.putShort(GENERIC_IO_LEN, (short) 40);
+        assertThat(decode(lying.bytes())).isFalse();
+        assertThat(decoder.problem()).contains("generic data ends at 168");
     }
 
     @Test

@@ -19,6 +19,11 @@ class SyscallsTest {
     /** The numbers the probe decodes specially (probe.h) agree with the kernel headers' table. */
     @Test
     void probeNumbersMatchTheTable() {
+        assertThat(Syscalls.number("read")).isEqualTo(RecordLayout.NR_READ);
+        assertThat(Syscalls.number("write")).isEqualTo(RecordLayout.NR_WRITE);
+        assertThat(Syscalls.number("pread64")).isEqualTo(RecordLayout.NR_PREAD64);
+        assertThat(Syscalls.number("pwrite64")).isEqualTo(RecordLayout.NR_PWRITE64);
+        assertThat(Syscalls.number("recvfrom")).isEqualTo(RecordLayout.NR_RECVFROM);
         assertThat(Syscalls.number("open")).isEqualTo(RecordLayout.NR_OPEN);
         assertThat(Syscalls.number("creat")).isEqualTo(RecordLayout.NR_CREAT);
         assertThat(Syscalls.number("openat")).isEqualTo(RecordLayout.NR_OPENAT);

@@ -114,6 +114,12 @@ final class CaptureFiles {
         rename.setArg(0, -100);
         rename.setGenericPaths("old name.txt", "/tmp/new-ü");
         out.add(rename);
+        RawRecord recv = header(RawRecord.Kind.GENERIC, t += 10, P2, "java");
+        recv.setHeader(RawRecord.Kind.GENERIC, t, 1, 6, P2, P2, P1, 0, 0, Syscalls.number("recvfrom"), "java");
+        recv.setArg(0, 5);
+        recv.setIo(new byte[] {(byte) 0xca, (byte) 0xfe, (byte) 0xba, (byte) 0xbe, 0, 'x'}, 6);
+        recv.setCpu(1);
+        out.add(recv);
         RawRecord exit = header(RawRecord.Kind.EXIT, t - 5, P2, "bash"); // an earlier time: deltas may be negative
         exit.setExit(-9);
         out.add(exit);
@@ -126,7 +132,7 @@ final class CaptureFiles {
         sb.append(r.kind()).append(" t=").append(r.monotonicNanos()).append(" cg=").append(r.cgroupId()).append(" ret=").append(r.ret())
                 .append(" pid=").append(r.pid()).append(" tid=").append(r.tid()).append(" ppid=").append(r.ppid())
                 .append(" uid=").append(r.uid()).append(" gid=").append(r.gid()).append(" nr=").append(r.syscallNr())
-                .append(" comm=").append(r.comm());
+                .append(" comm=").append(r.comm()).append(" cpu=").append(r.cpu());
         switch (r.kind()) {
             case EXEC, EXEC_FAIL -> sb.append(" file=").append(r.filename()).append(" argv=").append(r.argv()).append(" vpid=").append(r.vpid())
                     .append(" mntns=").append(r.mntns()).append(" cg=").append(r.cgroupParent()).append('/').append(r.cgroupLeaf())
@@ -153,7 +159,8 @@ final class CaptureFiles {
                 for (int i = 0; i < 6; i++) {
                     sb.append(" a").append(i).append('=').append(r.arg(i));
                 }
-                sb.append(" paths=").append(r.path()).append('|').append(r.filename());
+                sb.append(" paths=").append(r.path()).append('|').append(r.filename()).append(" io=")
+                        .append(HexFormat.of().formatHex(r.ioBytes()));
             }
         }
         return sb.toString();

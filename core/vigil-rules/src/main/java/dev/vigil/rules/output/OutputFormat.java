@@ -6,13 +6,13 @@ import dev.vigil.event.FieldFlag;
 import dev.vigil.event.FieldRef;
 import dev.vigil.event.FieldSlots;
 import dev.vigil.event.IpAddress;
+import dev.vigil.event.Printable;
 import dev.vigil.rules.condition.Ast;
 import dev.vigil.rules.condition.ConditionParser;
 import dev.vigil.rules.condition.ConditionSyntaxException;
 import dev.vigil.rules.filter.FilterCompileException;
 import dev.vigil.rules.filter.FilterCompiler;
 import dev.vigil.rules.filter.ValueSource;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -178,12 +178,12 @@ public final class OutputFormat {
             return out;
         }
         if (v instanceof byte[] b) {
-            return new String(b, StandardCharsets.UTF_8);
+            return Printable.of(b, b.length);
         }
         return v.toString();
     }
 
-    /** Falco's text rendering of a value; {@code <NA>} when absent. */
+        /** Falco's text rendering of a value; {@code <NA>} when absent. */
     static String render(Object v, boolean ancestors) {
         if (v == null) {
             return "<NA>";
@@ -208,7 +208,7 @@ public final class OutputFormat {
             return sb.toString();
         }
         if (v instanceof byte[] b) {
-            return new String(b, StandardCharsets.UTF_8);
+            return Printable.of(b, b.length);
         }
         if (v instanceof IpAddress a) {
             return a.toString();
