@@ -866,8 +866,10 @@ static __always_inline void emit_generic(struct task_struct *task, bool btf, str
 					 long ret, __u64 *args)
 {
 	int paths = path_args(nr);
-	bool io = ret > 0 && (nr == VG_NR_READ || nr == VG_NR_WRITE || nr == VG_NR_PREAD64 || nr == VG_NR_PWRITE64 ||
-			      nr == VG_NR_RECVFROM);
+	bool poll = nr == VG_NR_POLL || nr == VG_NR_PPOLL;
+	bool io = poll ? args[1] > 0 && args[1] < (1 << 20) :
+			 ret > 0 && (nr == VG_NR_READ || nr == VG_NR_WRITE || nr == VG_NR_PREAD64 ||
+				     nr == VG_NR_PWRITE64 || nr == VG_NR_RECVFROM);
 	struct vg_generic *r;
 	__u32 off = sizeof(*r), n;
 	int i;
@@ -882,10 +884,14 @@ static __always_inline void emit_generic(struct task_struct *task, bool btf, str
 		r->path1_len = 0;
 		r->path2_len = 0;
 		r->pad = 0;
-		/* read-like calls return the bytes read, write-like the bytes written */
-		n = ret < VG_IO_SNAPLEN ? ret : VG_IO_SNAPLEN;
+		/* read-like calls return the bytes read, write-like the bytes written;
+		 * poll's array has args[1] entries of 8 bytes */
+		if (poll)
+			n = args[1] < VG_IO_SNAPLEN / 8 ? args[1] * 8 : VG_IO_SNAPLEN;
+		else
+			n = ret < VG_IO_SNAPLEN ? ret : VG_IO_SNAPLEN;
 		n &= VG_IO_MASK;
-		if (bpf_probe_read_user(r->data, n, (const void *)args[1])) {
+		if (bpf_probe_read_user(r->data, n, (const void *)(poll ? args[0] : args[1]))) {
 			count_read_error();
 			n = 0;
 		}

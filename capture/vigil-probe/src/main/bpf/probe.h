@@ -80,6 +80,7 @@
 #define VG_NR_READ     0
 #define VG_NR_WRITE    1
 #define VG_NR_OPEN     2
+#define VG_NR_POLL     7
 #define VG_NR_PREAD64  17
 #define VG_NR_PWRITE64 18
 #define VG_NR_RECVFROM 45
@@ -94,6 +95,7 @@
 #define VG_NR_EXECVEAT 322
 #define VG_NR_ACCEPT4  288
 #define VG_NR_OPENAT2  437
+#define VG_NR_PPOLL    271
 
 /* vg_settings.wakeup_mode */
 #define VG_WAKE_TIMED 0 /* BPF_RB_NO_WAKEUP, except a forced wakeup above wakeup_bytes */
@@ -244,7 +246,9 @@ struct vg_fork {
  * VG_PATH_MAX, lengths 0 when absent. The I/O syscalls with a plain buffer
  * argument (read, write, pread64, pwrite64, recvfrom) carry instead the first
  * VG_IO_SNAPLEN bytes the call transferred (io_len, after the paths), as
- * Falco's drivers do with their default snaplen. */
+ * Falco's drivers do with their default snaplen; poll and ppoll carry there
+ * the first VG_IO_SNAPLEN / 8 entries of their struct pollfd array (as the
+ * call left it: fd, events, revents). */
 struct vg_generic {
 	struct vg_hdr h;   /*   0 */
 	__u64 args[6];     /*  72 */

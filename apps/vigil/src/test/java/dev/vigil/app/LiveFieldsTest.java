@@ -139,6 +139,8 @@ class LiveFieldsTest {
             new RuleDef("LF fs", "evt.type in (rename, renameat, unlink, unlinkat, mkdir, symlink, chmod) and proc.name = lf_fs",
                     cat(PROC, EVT, FS)),
             new RuleDef("LF memfd_create", "evt.type = memfd_create and proc.name = lf_memfd", cat(PROC, EVT, FD)),
+            new RuleDef("LF poll", "evt.type in (poll, ppoll) and proc.name = lf_poll", cat(EVT, List.of("fdlist.nums",
+                    "fdlist.names", "fdlist.cips", "fdlist.sips", "fdlist.cports", "fdlist.sports"))),
             new RuleDef("LF io", "evt.type in (pread, pwrite, recvfrom) and proc.name = lf_io", cat(PROC, EVT, FD, IO)),
             // the condition of the sandbox rule "Java Process Class File Download", for this process
             new RuleDef("LF class download", "evt.type = recvfrom and fd.type in (ipv4, ipv6) and evt.buffer bcontains cafebabe"
@@ -188,7 +190,7 @@ class LiveFieldsTest {
         for (String n : List.of("lf_ready", "lf_nobody", "lf_login")) {
             Files.createSymbolicLink(names.resolve(n), Path.of("/bin/true"));
         }
-        for (String n : List.of("lf_io", "lf_open", "lf_tcp", "lf_tcpnb", "lf_udp", "lf_tcp6", "lf_unix", "lf_packet", "lf_setuid",
+        for (String n : List.of("lf_io", "lf_poll", "lf_open", "lf_tcp", "lf_tcpnb", "lf_udp", "lf_tcp6", "lf_unix", "lf_packet", "lf_setuid",
                 "lf_ptrace", "lf_dup2", "lf_fs", "lf_memfd", "lf_execfail")) {
             Files.createSymbolicLink(names.resolve(n), python);
         }
@@ -780,6 +782,25 @@ class LiveFieldsTest {
         Alert hit = await("LF class download", x -> tuple.equals(x.get("fd.name")));
         assertThat(hit).isNotNull();
         cover("recvfrom (condition)", "evt.buffer");
+    }
+
+    @Test
+    @Order(36)
+    void pollNamesItsDescriptors() throws Exception {
+        Path file = work.resolve("lf_read.txt");
+        Map<String, String> r = lf("lf_poll", "poll", file.toString());
+        String nums = r.get("fd") + "," + r.get("sfd");
+        Alert a = await("LF poll", x -> nums.equals(x.get("fdlist.nums")));
+        String s = "poll";
+        eq(s, a, "evt.type", "poll");
+        eq(s, a, "evt.rawres", Long.parseLong(r.get("ret")));
+        eq(s, a, "fdlist.names", file + ",127.0.0.1:" + r.get("cport") + "->127.0.0.1:" + r.get("sport"));
+        // only the socket has endpoints
+        eq(s, a, "fdlist.cips", "127.0.0.1");
+        eq(s, a, "fdlist.sips", "127.0.0.1");
+        eq(s, a, "fdlist.cports", r.get("cport"));
+        eq(s, a, "fdlist.sports", r.get("sport"));
+        cover(s, "fdlist.nums");
     }
 
     // ------------------------------------------------------------------ coverage

@@ -74,6 +74,9 @@ final class Extractors {
         if (name.startsWith("container.") || name.startsWith("k8s.")) {
             return container(name, arg, idx);
         }
+        if (name.startsWith("fdlist.")) {
+            return fdlist(name);
+        }
         return null;
     }
 
@@ -700,6 +703,56 @@ final class Extractors {
     }
 
     private enum Side { CLIENT, SERVER, LOCAL, REMOTE }
+
+    // ================================================================= fdlist
+
+    /**
+     * {@code fdlist.*} of a poll or ppoll: for each polled descriptor (the probe carries the first ten
+     * entries of the pollfd array), its number, name, or socket endpoints, joined with commas; absent
+     * when nothing is known. Falco extracts these from the enter event, whose arguments Vigil's exit
+     * events carry.
+     */
+    private static Extractor fdlist(String name) {
+        return memo(e -> {
+            RawRecord r = e.rec;
+            if (r.kind() != RawRecord.Kind.GENERIC || !("poll".equals(e.typeName) || "ppoll".equals(e.typeName))) {
+                return null;
+            }
+            byte[] b = r.ioBytes();
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i + 8 <= b.length; i += 8) {
+                int fd = (b[i] & 0xff) | (b[i + 1] & 0xff) << 8 | (b[i + 2] & 0xff) << 16 | b[i + 3] << 24;
+                if (name.equals("fdlist.nums")) {
+                    sb.append(fd).append(',');
+                    continue;
+                }
+                FdInfo f = e.proc == null || fd < 0 ? null : e.state.fd(e.proc, fd);
+                if (f == null) {
+                    continue;
+                }
+                if (name.equals("fdlist.names")) {
+                    if (!f.name().isEmpty()) {
+                        sb.append(f.name()).append(',');
+                    }
+                    continue;
+                }
+                if (!f.type().isIp()) {
+                    continue;
+                }
+                e.state.resolveSocket(e.proc, f);
+                Object v = switch (name) {
+                    case "fdlist.cips" -> f.clientIp();
+                    case "fdlist.sips" -> f.serverIp();
+                    case "fdlist.cports" -> f.clientPort() < 0 ? null : f.clientPort();
+                    default -> f.serverPort() < 0 ? null : f.serverPort();
+                };
+                if (v != null) {
+                    sb.append(v).append(',');
+                }
+            }
+            return sb.isEmpty() ? null : sb.substring(0, sb.length() - 1);
+        });
+    }
 
     private static Side orient(FdInfo f, Side s) {
         return switch (s) {

@@ -90,6 +90,20 @@ def do_io(p):
     out(fd=fd, sfd=cli.fileno(), sport=srv.getsockname()[1], cport=cli.getsockname()[1], w=w, r=r, ret=len(got))
 
 
+def do_poll(p):
+    import select
+    fd = os.open(p, os.O_RDONLY)
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    cli = socket.create_connection(srv.getsockname())
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    poller.register(cli.fileno(), select.POLLIN)
+    ready = poller.poll(0)
+    out(fd=fd, sfd=cli.fileno(), sport=srv.getsockname()[1], cport=cli.getsockname()[1], ret=len(ready))
+
+
 def main(argv):
     cmd, args = argv[1], argv[2:]
     if cmd == "connect":
@@ -119,6 +133,8 @@ def main(argv):
         out(ret=call("chmod", path(args[0]), L(int(args[1], 8))))
     elif cmd == "memfd":
         out(ret=call("memfd_create", path(args[0]), L(1)))
+    elif cmd == "poll":
+        do_poll(args[0])
     elif cmd == "io":
         do_io(args[0])
     elif cmd == "execfail":

@@ -66,6 +66,7 @@ final class RecordLayout {
     static final int NR_READ = 0;
     static final int NR_WRITE = 1;
     static final int NR_OPEN = 2;
+    static final int NR_POLL = 7;
     static final int NR_PREAD64 = 17;
     static final int NR_PWRITE64 = 18;
     static final int NR_RECVFROM = 45;
@@ -80,6 +81,7 @@ final class RecordLayout {
     static final int NR_EXECVEAT = 322;
     static final int NR_ACCEPT4 = 288;
     static final int NR_OPENAT2 = 437;
+    static final int NR_PPOLL = 271;
 
     static final int WAKE_TIMED = 0;
     static final int WAKE_EACH = 1;
@@ -230,6 +232,7 @@ final class RecordLayout {
         def(m, "VG_NR_READ", NR_READ);
         def(m, "VG_NR_WRITE", NR_WRITE);
         def(m, "VG_NR_OPEN", NR_OPEN);
+        def(m, "VG_NR_POLL", NR_POLL);
         def(m, "VG_NR_PREAD64", NR_PREAD64);
         def(m, "VG_NR_PWRITE64", NR_PWRITE64);
         def(m, "VG_NR_RECVFROM", NR_RECVFROM);
@@ -244,6 +247,7 @@ final class RecordLayout {
         def(m, "VG_NR_OPENAT", NR_OPENAT);
         def(m, "VG_NR_EXECVEAT", NR_EXECVEAT);
         def(m, "VG_NR_OPENAT2", NR_OPENAT2);
+        def(m, "VG_NR_PPOLL", NR_PPOLL);
         def(m, "VG_WAKE_TIMED", WAKE_TIMED);
         def(m, "VG_WAKE_EACH", WAKE_EACH);
 

@@ -9,6 +9,8 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -55,7 +57,7 @@ class ProbeTest {
                 byte[] address, String unixPath, int exitCode, int childPid, int childTid, long arg0, long cgroupId,
                 boolean hasAddress, boolean socketKnown, int skFamily, int skType, int skProtocol, boolean hasLocal,
                 byte[] localAddress, int localPort, boolean hasPeer, byte[] peerAddress, int peerPort, int openFmode, long pidns,
-                int cpu, byte[] io) {
+                int cpu, byte[] io, long arg1) {
 
         static Seen of(RawRecord r) {
             boolean sock = r.kind() == RawRecord.Kind.CONNECT || r.kind() == RawRecord.Kind.ENDPOINT;
@@ -66,7 +68,7 @@ class ProbeTest {
                     sock && r.hasLocal(), r.localAddress().clone(), r.localPort(), sock && r.hasPeer(),
                     r.peerAddress().clone(), r.peerPort(), r.kind() == RawRecord.Kind.OPEN ? r.openFmode() : 0,
                     r.kind() == RawRecord.Kind.EXEC || r.kind() == RawRecord.Kind.EXEC_FAIL ? r.pidns() : 0, r.cpu(),
-                    r.kind() == RawRecord.Kind.GENERIC ? r.ioBytes() : new byte[0]);
+                    r.kind() == RawRecord.Kind.GENERIC ? r.ioBytes() : new byte[0], r.arg(1));
         }
 
         @Override
@@ -355,7 +357,7 @@ class ProbeTest {
         try (Probe probe = Probe.open(config(SELF));
              DatagramSocket sink = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
             probe.select(Set.of(Syscalls.number("read"), Syscalls.number("write"), Syscalls.number("pread64"),
-                    Syscalls.number("pwrite64"), Syscalls.number("recvfrom")), false, false, false);
+                    Syscalls.number("pwrite64"), Syscalls.number("recvfrom"), Syscalls.number("poll")), false, false, false);
             Collector c = new Collector(probe);
             Path file = dir.resolve("io.bin");
             String long100 = "L".repeat(100);
@@ -372,6 +374,10 @@ class ProbeTest {
                     + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
                     + "s.sendto(b'\\xca\\xfe\\xba\\xbe\\x00\\x01class', r.getsockname())\n"
                     + "r.recvfrom(64)\n"
+                    + "import select\n"
+                    + "p = select.poll()\n"
+                    + "for f in range(12):\n    p.register(100 + f, select.POLLIN)\n"
+                    + "p.poll(0)\n"
                     + "print(os.getpid(), fd, flush=True)\n").getFirst().split(" ");
             int pid = Integer.parseInt(out[0]);
             long fd = Long.parseLong(out[1]);
@@ -383,7 +389,17 @@ class ProbeTest {
                     && s.pid == pid && s.nr == Syscalls.number("read") && s.ret == -9);
             Expect recv = new Expect("recvfrom by python " + pid, s -> s.kind == RawRecord.Kind.GENERIC
                     && s.pid == pid && s.nr == Syscalls.number("recvfrom") && s.ret == 11);
-            c.awaitAll(write, pwrite, read, pread, failed, recv);
+            Expect poll = new Expect("poll by python " + pid, s -> s.kind == RawRecord.Kind.GENERIC && s.pid == pid
+                    && s.nr == Syscalls.number("poll") && s.arg1 == 12);
+            c.awaitAll(write, pwrite, read, pread, failed, recv, poll);
+            byte[] fds = c.first(poll).io;
+            assertThat(fds).as("the first ten pollfd entries").hasSize(RawRecord.IO_SNAPLEN);
+            for (int i = 0; i < 10; i++) {
+                ByteBuffer entry = ByteBuffer.wrap(fds, 8 * i, 8).order(ByteOrder.LITTLE_ENDIAN);
+                assertThat(entry.getInt()).isEqualTo(100 + i);
+                assertThat(entry.getShort()).as("events: POLLIN").isEqualTo((short) 1);
+                assertThat(entry.getShort()).as("revents: POLLNVAL, no such fd").isEqualTo((short) 0x20);
+            }
             assertThat(c.first(write).arg0).isEqualTo(fd);
             assertThat(c.first(failed).io).as("a failed call transferred nothing").isEmpty();
             assertThat(c.first(recv).io).containsExactly(0xca, 0xfe, 0xba, 0xbe, 0, 1, 'c', 'l', 'a', 's', 's');

@@ -24,6 +24,8 @@ class SyscallsTest {
         assertThat(Syscalls.number("pread64")).isEqualTo(RecordLayout.NR_PREAD64);
         assertThat(Syscalls.number("pwrite64")).isEqualTo(RecordLayout.NR_PWRITE64);
         assertThat(Syscalls.number("recvfrom")).isEqualTo(RecordLayout.NR_RECVFROM);
+        assertThat(Syscalls.number("poll")).isEqualTo(RecordLayout.NR_POLL);
+        assertThat(Syscalls.number("ppoll")).isEqualTo(RecordLayout.NR_PPOLL);
         assertThat(Syscalls.number("open")).isEqualTo(RecordLayout.NR_OPEN);
         assertThat(Syscalls.number("creat")).isEqualTo(RecordLayout.NR_CREAT);
         assertThat(Syscalls.number("openat")).isEqualTo(RecordLayout.NR_OPENAT);
