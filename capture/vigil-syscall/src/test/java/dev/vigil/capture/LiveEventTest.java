@@ -656,6 +656,53 @@ class LiveEventTest {
     }
 
     @Test
+    void aRecycledFdEntryCarriesNothingOfItsPreviousFile() {
+        spawnTree();
+        apply(rec(Kind.OPEN, CAT).nr(nr("openat")).path("/var/log/app/a.log").dirfd(-100).flags(02000001).ret(7));
+        assertThat(v.get("fd.directory")).isEqualTo("/var/log/app");
+        apply(rec(Kind.GENERIC, CAT).nr(nr("close")).args(7).ret(0));
+        assertThat(v.get("fd.name")).as("the close event still sees the closed file").isEqualTo("/var/log/app/a.log");
+        // the next entries may reuse the closed one
+        apply(rec(Kind.GENERIC, CAT).nr(nr("socket")).args(2, 1, 0).ret(7));
+        assertThat(v.get("fd.typechar")).isEqualTo("4");
+        assertThat(v.get("fd.directory")).isNull();
+        apply(rec(Kind.OPEN, CAT).nr(nr("openat")).path("/etc/b.conf").dirfd(-100).flags(0).ret(8));
+        assertThat(v.get("fd.directory")).isEqualTo("/etc");
+        assertThat(v.get("fd.filename")).isEqualTo("b.conf");
+        assertThat(v.get("evt.is_open_write")).isEqualTo(false);
+        // neither inherited the close-on-exec flag of the closed file: both survive an exec
+        apply(rec(Kind.EXEC, CAT).ppid(SH).comm("tail").filename("/usr/bin/tail").argv("tail", "x"));
+        assertThat(state.process(CAT).fd(7)).isNotNull();
+        assertThat(state.process(CAT).fd(8)).isNotNull();
+    }
+
+    @Test
+    void openingAndClosingAFileAgainAllocatesNothing() {
+        spawnTree();
+        dev.vigil.capture.ebpf.RawRecord open = rec(Kind.OPEN, CAT).nr(nr("openat")).path("/etc/hostname").dirfd(-100)
+                .flags(0).ret(3).build();
+        dev.vigil.capture.ebpf.RawRecord close = rec(Kind.GENERIC, CAT).nr(nr("close")).args(3).ret(0).build();
+        int dir = v.slot("fd.directory");
+        int name = v.slot("fd.filename");
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long sink = 0;
+        for (int round = 0; round < 2; round++) {
+            long before = mx.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 20_000; i++) {
+                v.apply(open);
+                sink += v.event.value(dir) == null ? 0 : 1;
+                sink += v.event.value(name) == null ? 0 : 1;
+                v.apply(close);
+            }
+            long allocated = mx.getCurrentThreadAllocatedBytes() - before;
+            if (round == 1) {
+                assertThat(allocated).as("bytes allocated by 20,000 opens and closes").isLessThan(64 * 1024);
+            }
+        }
+        assertThat(sink).isEqualTo(80_000);
+    }
+
+    @Test
     void slotsInternedAfterConstructionNeedARebind() {
         spawnTree();
         dev.vigil.event.FieldRef ref = v.catalog.resolve("proc.exepath").orElseThrow();

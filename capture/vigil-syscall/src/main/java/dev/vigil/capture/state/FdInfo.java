@@ -13,7 +13,7 @@ import dev.vigil.event.IpAddress;
  * them ({@link SyscallState#resolveSocket}).
  */
 public final class FdInfo {
-    final int num;
+    int num;
     FdType type;
     String name = "";
     String nameRaw;
@@ -35,12 +35,35 @@ public final class FdInfo {
     /** Some endpoint must still be read from /proc. */
     boolean unresolved;
 
+    // fd.directory and fd.filename, computed once for the name they were computed from (compared by
+    // identity: paths arrive as cached strings, so a recycled entry reopening a path keeps them)
     private String directory;
     private String filename;
+    private String derivedFrom;
 
     FdInfo(int num, FdType type) {
         this.num = num;
         this.type = type;
+    }
+
+    /** Makes a recycled entry a fresh one (as {@code new FdInfo(num, type)}), keeping the derived-name cache. */
+    FdInfo reset(int num, FdType type) {
+        this.num = num;
+        this.type = type;
+        name = "";
+        nameRaw = null;
+        openFlags = 0;
+        inode = 0;
+        l4proto = null;
+        clientIp = null;
+        serverIp = null;
+        clientPort = -1;
+        serverPort = -1;
+        server = false;
+        listening = false;
+        connected = false;
+        unresolved = false;
+        return this;
     }
 
     FdInfo copy(int newNum) {
@@ -134,9 +157,7 @@ public final class FdInfo {
         if (type != FdType.FILE) {
             return null;
         }
-        if (directory == null) {
-            directory = Paths2.dirname(name);
-        }
+        derive();
         return directory;
     }
 
@@ -145,16 +166,21 @@ public final class FdInfo {
         if (type != FdType.FILE) {
             return null;
         }
-        if (filename == null) {
-            filename = Paths2.basename(name);
-        }
+        derive();
         return filename;
     }
 
     void setName(String n) {
         name = n == null ? "" : n;
-        directory = null;
-        filename = null;
+    }
+
+    /** Recomputes fd.directory and fd.filename when the name is not the one they came from. */
+    private void derive() {
+        if (derivedFrom != name) {
+            directory = Paths2.dirname(name);
+            filename = Paths2.basename(name);
+            derivedFrom = name;
+        }
     }
 
     /** Recomputes the name of an IP socket from its endpoints, as Falco renders it. */

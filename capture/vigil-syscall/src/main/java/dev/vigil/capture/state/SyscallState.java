@@ -88,6 +88,10 @@ public final class SyscallState implements AutoCloseable {
 
     private ProcessInfo current;
     private FdInfo currentFd;
+    /** Entries the current record closed; reusable from the next record on ({@link #newFd}). */
+    private final java.util.ArrayDeque<FdInfo> released = new java.util.ArrayDeque<>();
+    private final java.util.ArrayDeque<FdInfo> spare = new java.util.ArrayDeque<>();
+    private static final int SPARE_FDS = 4096;
     private ProcessInfo pendingExit;
     private FdInfo changedFd;
     private long records;
@@ -754,6 +758,13 @@ public final class SyscallState implements AutoCloseable {
 
     private void retirePrevious() {
         changedFd = null;
+        // entries closed by the previous record: nothing refers to them once its event is evaluated
+        while (!released.isEmpty()) {
+            FdInfo f = released.pollLast();
+            if (spare.size() < SPARE_FDS) {
+                spare.addLast(f);
+            }
+        }
         if (pendingExit != null) {
             if (procs.get(pendingExit.pid) == pendingExit) {
                 procs.remove(pendingExit.pid);
@@ -761,6 +772,12 @@ public final class SyscallState implements AutoCloseable {
             }
             pendingExit = null;
         }
+    }
+
+    /** A new fd entry: a recycled one when there is one, so that opening and closing allocates nothing. */
+    private FdInfo newFd(int num, FdType type) {
+        FdInfo f = spare.pollLast();
+        return f == null ? new FdInfo(num, type) : f.reset(num, type);
     }
 
     private void housekeeping(long mono) {
@@ -907,7 +924,7 @@ public final class SyscallState implements AutoCloseable {
         boolean at = name == null || name.equals("openat") || name.equals("openat2");
         String abs = absolutePath(p, at ? r.dirfd() : AT_FDCWD, raw);
         long ret = r.ret();
-        FdInfo f = new FdInfo(ret >= 0 ? (int) ret : -1, (r.flags() & O_DIRECTORY) != 0 ? FdType.DIRECTORY : FdType.FILE);
+        FdInfo f = newFd(ret >= 0 ? (int) ret : -1, (r.flags() & O_DIRECTORY) != 0 ? FdType.DIRECTORY : FdType.FILE);
         f.setName(abs);
         f.nameRaw = raw;
         f.openFlags = r.flags();
@@ -1064,7 +1081,7 @@ public final class SyscallState implements AutoCloseable {
         if (k != null && k.socketKnown()) {
             type = socketType(k.socketFamily());
         }
-        FdInfo f = new FdInfo((int) ret, type);
+        FdInfo f = newFd((int) ret, type);
         f.server = true;
         f.connected = true;
         if (listener != null) {
@@ -1230,7 +1247,12 @@ public final class SyscallState implements AutoCloseable {
             case "close" -> {
                 currentFd = p.fds.get(a0);
                 if (ret == 0) {
-                    p.fds.remove(a0);
+                    // the removed entry is this table's own (a shared table copies first): reusable
+                    // from the next record on
+                    FdInfo closed = p.fds.remove(a0);
+                    if (closed != null) {
+                        released.addLast(closed);
+                    }
                 }
             }
             case "dup", "dup2", "dup3" -> {
@@ -1383,9 +1405,9 @@ public final class SyscallState implements AutoCloseable {
         };
     }
 
-    private static FdInfo newSocket(int fd, int domain, int type, int protocol) {
+    private FdInfo newSocket(int fd, int domain, int type, int protocol) {
         FdType t = socketType(domain);
-        FdInfo f = new FdInfo(fd, t);
+        FdInfo f = newFd(fd, t);
         if (t.isIp()) {
             f.l4proto = l4proto(type, protocol);
         }
