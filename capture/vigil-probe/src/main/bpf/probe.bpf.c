@@ -797,6 +797,9 @@ static __always_inline void emit_exec_fail(struct task_struct *task, bool btf, s
 	}
 	r->argv_len = off - start;
 	r->argc = argc;
+	r->exe_name_len = 0;
+	r->pad16 = 0;
+	r->pad32 = 0;
 	off = put_cgroups(r, buf, off, task);
 	r->h.len = off;
 	send_scratch(r, off, cfg);
@@ -1073,6 +1076,17 @@ static __always_inline int on_exec(struct task_struct *task, bool btf, struct li
 	off += alen;
 
 	off = put_cgroups(r, buf, off, task);
+
+	/* a memfd executable's name ("memfd:NAME"), which /proc shows only
+	 * while the process lives */
+	n = 0;
+	if (r->exe_flags & VG_EXE_MEMFD)
+		n = put_kernel_str(buf, off, (const char *)BPF_CORE_READ(bprm, file, f_path.dentry, d_name.name),
+				   VG_CGNAME_MAX);
+	r->exe_name_len = n;
+	r->pad16 = 0;
+	r->pad32 = 0;
+	off += n;
 	r->h.len = off;
 	send_scratch(r, off, cfg);
 	return 0;

@@ -136,7 +136,8 @@ struct vg_hdr {
 /*
  * EXEC and EXEC_FAIL. The data area after the fixed part holds, in order,
  * the regions filename (filename_len), argv (argv_len: NUL-separated
- * arguments), cgroup leaf name and cgroup parent name. EXEC_FAIL leaves the
+ * arguments), cgroup leaf name, cgroup parent name and, for an executable
+ * that is a memfd, its dentry name ("memfd:NAME"). EXEC_FAIL leaves the
  * cgroup regions empty and takes filename/argv from the syscall's user
  * pointers, EXEC from bprm->filename and the new mm's argument area.
  * The executable's inode and the new credentials follow the counts
@@ -164,7 +165,10 @@ struct vg_exec {
 	__u32 exe_gid;         /* 160 its group (kernel gid) */
 	__u32 tty;             /* 164 controlling terminal as /proc/PID/stat's tty_nr encodes it, 0 for none */
 	__u64 pidns;           /* 168 inode number of the task's own (innermost) pid namespace, 0 if unread */
-	__u8 data[];           /* 176 */
+	__u16 exe_name_len;    /* 176 the executable's name region (memfd executables only, else 0) */
+	__u16 pad16;           /* 178 */
+	__u32 pad32;           /* 180 */
+	__u8 data[];           /* 184 */
 };
 
 /* vg_open.fmode: whether the open created its file is known; it did (FMODE_CREATED).

@@ -377,6 +377,8 @@ class LiveFieldsTest {
         eq("memfd exec", a, "evt.type", "execve");
         eq("memfd exec", a, "proc.is_exe_from_memfd", true);
         eq("memfd exec", a, "proc.is_exe_upper_layer", false);
+        // the name /proc shows while the process lives, also for a process gone before its exec was handled
+        eq("memfd exec", a, "proc.exepath", "memfd:eg_memfd");
     }
 
     @Test

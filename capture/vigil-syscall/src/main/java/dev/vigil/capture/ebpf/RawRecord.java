@@ -61,6 +61,7 @@ public final class RawRecord {
     long mntns;
     String cgroupLeaf = "";
     String cgroupParent = "";
+    String exeName = "";
     int loginUid = -1;
     int exeFlags;
     long capInheritable;
@@ -239,6 +240,19 @@ public final class RawRecord {
 
     public boolean exeFromMemfd() {
         return (exeFlags & RecordLayout.EXE_MEMFD) != 0;
+    }
+
+    /**
+     * The executable's own name as the kernel knows it, for a memfd executable ({@code memfd:NAME}, the
+     * name {@code /proc/PID/exe} shows while the process lives); empty otherwise (EXEC only).
+     */
+    public String exeName() {
+        return exeName;
+    }
+
+    /** Sets the memfd executable's name of an EXEC record (empty for none). */
+    public void setExeName(String exeName) {
+        this.exeName = exeName;
     }
 
     public long capInheritable() {

@@ -126,7 +126,8 @@ final class RecordDecoder {
         int argvLen = u16(EXEC_ARGV_LEN);
         int leafLen = u16(EXEC_CG_LEAF_LEN);
         int parentLen = u16(EXEC_CG_PARENT_LEN);
-        int end = EXEC_DATA + filenameLen + argvLen + leafLen + parentLen;
+        int exeNameLen = u16(EXEC_EXE_NAME_LEN);
+        int end = EXEC_DATA + filenameLen + argvLen + leafLen + parentLen + exeNameLen;
         if (end > len) {
             problem = "exec regions end at " + end + ", record is " + len + " bytes";
             return false;
@@ -139,6 +140,8 @@ final class RecordDecoder {
         r.cgroupLeaf = string(p, leafLen);
         p += leafLen;
         r.cgroupParent = string(p, parentLen);
+        p += parentLen;
+        r.exeName = string(p, exeNameLen);
         return true;
     }
 

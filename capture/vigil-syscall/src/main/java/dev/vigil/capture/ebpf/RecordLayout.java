@@ -137,8 +137,11 @@ final class RecordLayout {
     static final int EXEC_EXE_GID = 160;
     static final int EXEC_TTY = 164;
     static final int EXEC_PIDNS = 168;
-    static final int EXEC_DATA = 176;
-    static final int EXEC_SIZE = 176;
+    static final int EXEC_EXE_NAME_LEN = 176;
+    static final int EXEC_PAD16 = 178;
+    static final int EXEC_PAD32 = 180;
+    static final int EXEC_DATA = 184;
+    static final int EXEC_SIZE = 184;
 
     // struct vg_open
     static final int OPEN_FLAGS = 72;
@@ -298,6 +301,9 @@ final class RecordLayout {
         field(m, "vg_exec", "exe_gid", EXEC_EXE_GID);
         field(m, "vg_exec", "tty", EXEC_TTY);
         field(m, "vg_exec", "pidns", EXEC_PIDNS);
+        field(m, "vg_exec", "exe_name_len", EXEC_EXE_NAME_LEN);
+        field(m, "vg_exec", "pad16", EXEC_PAD16);
+        field(m, "vg_exec", "pad32", EXEC_PAD32);
         field(m, "vg_exec", "data", EXEC_DATA);
         size(m, "vg_exec", EXEC_SIZE);
 

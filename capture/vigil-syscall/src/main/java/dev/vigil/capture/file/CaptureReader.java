@@ -516,6 +516,8 @@ public final class CaptureReader implements Closeable {
                 r.setExecFacts(exeFlags, capInh, capPrm, capEff, exeIno, exeCtime, exeMtime, exeMode, exeUid, exeGid, tty);
                 // so did the pid namespace: files without it leave it unread (0)
                 r.setPidns(c.remaining() > 0 ? c.svar() : 0);
+                // and the memfd executable's name: files without it leave it empty
+                r.setExeName(c.remaining() > 0 ? c.str() : "");
             }
             case OPEN -> {
                 String path = c.str();

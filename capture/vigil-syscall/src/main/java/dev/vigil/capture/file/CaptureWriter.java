@@ -310,6 +310,7 @@ public final class CaptureWriter implements Closeable {
                 p.svar(r.exeGid());
                 p.svar(r.tty());
                 p.svar(r.pidns());
+                p.str(r.exeName());
             }
             case OPEN -> {
                 p.str(r.path());

@@ -505,6 +505,13 @@ public final class SyscallState implements AutoCloseable {
         p.exeWritable = false;
         p.exeStatKnown = false;
         String link = host.exeLink(p.pid);
+        if (link == null && exec != null && exec.exeFromMemfd() && !exec.exeName().isEmpty()) {
+            // the name /proc showed while the process lived, as the probe read it at exec
+            p.exepath = exec.exeName();
+            p.exeFromMemfd = true;
+            applyKernelExe(p, exec);
+            return;
+        }
         if (link == null) {
             if (filenameFallback != null && !filenameFallback.isEmpty()) {
                 p.exepath = Paths2.resolve(p.cwd, filenameFallback);

@@ -57,7 +57,7 @@ class ProbeTest {
                 byte[] address, String unixPath, int exitCode, int childPid, int childTid, long arg0, long cgroupId,
                 boolean hasAddress, boolean socketKnown, int skFamily, int skType, int skProtocol, boolean hasLocal,
                 byte[] localAddress, int localPort, boolean hasPeer, byte[] peerAddress, int peerPort, int openFmode, long pidns,
-                int cpu, byte[] io, long arg1) {
+                int cpu, byte[] io, long arg1, String exeName, boolean exeFromMemfd) {
 
         static Seen of(RawRecord r) {
             boolean sock = r.kind() == RawRecord.Kind.CONNECT || r.kind() == RawRecord.Kind.ENDPOINT;
@@ -68,7 +68,8 @@ class ProbeTest {
                     sock && r.hasLocal(), r.localAddress().clone(), r.localPort(), sock && r.hasPeer(),
                     r.peerAddress().clone(), r.peerPort(), r.kind() == RawRecord.Kind.OPEN ? r.openFmode() : 0,
                     r.kind() == RawRecord.Kind.EXEC || r.kind() == RawRecord.Kind.EXEC_FAIL ? r.pidns() : 0, r.cpu(),
-                    r.kind() == RawRecord.Kind.GENERIC ? r.ioBytes() : new byte[0], r.arg(1));
+                    r.kind() == RawRecord.Kind.GENERIC ? r.ioBytes() : new byte[0], r.arg(1),
+                    r.kind() == RawRecord.Kind.EXEC ? r.exeName() : "", r.kind() == RawRecord.Kind.EXEC && r.exeFromMemfd());
         }
 
         @Override
@@ -405,6 +406,27 @@ class ProbeTest {
             assertThat(c.first(recv).io).containsExactly(0xca, 0xfe, 0xba, 0xbe, 0, 1, 'c', 'l', 'a', 's', 's');
             int cpus = Runtime.getRuntime().availableProcessors();
             assertThat(c.seen).allSatisfy(s -> assertThat(s.cpu).as("%s", s).isBetween(0, cpus - 1));
+        }
+    }
+
+    /** An exec of a memfd names the memfd as the kernel does; an exec of a file names nothing. */
+    @Test
+    void execOfAMemfdCarriesItsName() throws Exception {
+        try (Probe probe = Probe.open(config(SELF))) {
+            probe.select(Set.of(), true, false, false);
+            Collector c = new Collector(probe);
+            String pid = PythonChild.run("import os, sys\n"
+                    + "fd = os.memfd_create('vg_probe_memfd', 0)\n"
+                    + "os.write(fd, open('/bin/true', 'rb').read())\n"
+                    + "print(os.getpid(), flush=True)\n"
+                    + "os.execve(fd, ['vg_probe_memfd'], {})\n").getFirst();
+            // the same process first executed python, then the memfd
+            Expect exec = new Expect("EXEC of a memfd by " + pid, s -> s.kind == RawRecord.Kind.EXEC
+                    && s.pid == Integer.parseInt(pid) && s.exeFromMemfd);
+            c.awaitAll(exec);
+            assertThat(c.first(exec).exeName).isEqualTo("memfd:vg_probe_memfd");
+            assertThat(c.seen).filteredOn(s -> s.kind == RawRecord.Kind.EXEC && !s.exeFromMemfd)
+                    .allSatisfy(s -> assertThat(s.exeName).isEmpty());
         }
     }
 

@@ -129,6 +129,27 @@ class RecordDecoderTest {
         assertThat(record.loginUid()).isEqualTo(-1);
         assertThat(record.cgroupLeaf()).isEqualTo("cri-containerd-" + "ab".repeat(32) + ".scope");
         assertThat(record.cgroupParent()).isEqualTo("pod0b1c2d3e-1111");
+        assertThat(record.exeName()).isEmpty();
+    }
+
+    @Test
+    void execOfAMemfdCarriesItsName() {
+        byte[] name = cstr("memfd:runc_cloned:/proc/self/exe");
+        byte[] plain = exec(KIND_EXEC, cstr("/proc/self/fd/3"), cstr("runc"), cstr("leaf"), cstr("parent"));
+        byte[] bytes = java.util.Arrays.copyOf(plain, plain.length + name.length);
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(HDR_LEN, bytes.length);
+        b.putInt(EXEC_EXE_FLAGS, EXE_KNOWN | EXE_MEMFD);
+        b.putShort(EXEC_EXE_NAME_LEN, (short) name.length);
+        b.put(plain.length, name);
+        assertThat(decode(bytes)).isTrue();
+        assertThat(record.exeFromMemfd()).isTrue();
+        assertThat(record.exeName()).isEqualTo("memfd:runc_cloned:/proc/self/exe");
+        assertThat(record.cgroupParent()).isEqualTo("parent");
+
+        b.putShort(EXEC_EXE_NAME_LEN, (short) (name.length + 1));
+        assertThat(decode(bytes)).isFalse();
+        assertThat(decoder.problem()).contains("exec regions end at");
     }
 
     @Test

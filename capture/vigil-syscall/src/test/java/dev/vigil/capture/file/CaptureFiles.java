@@ -48,6 +48,8 @@ final class CaptureFiles {
         exec.setExec("/bin/bash", List.of("-bash", "", "é ü \u4e2d", "--x=1"), 77, 4026531841L, "libpod-2c4ab4b160998c13285b572c5ff0f202847745c931ca79ec43a9ffe72acbdb0e.scope", "machine.slice", 1000);
         exec.setExecFacts(0b110111, 0, 0x1ff_ffff_ffffL, 0x1ff_ffff_ffffL, 1234567, 1_700_000_000_123_456_789L, 1_600_000_000_000_000_001L, 0100755, 0, 0, 34817);
         exec.setPidns(4026531836L);
+        exec.setExeName("memfd:kept for the round trip");
+        exec.setCpu(0);
         out.add(exec);
         RawRecord fail = header(RawRecord.Kind.EXEC_FAIL, t += 10, P1, "bash");
         fail.setHeader(RawRecord.Kind.EXEC_FAIL, t, 1, -2, P1, P1 + 7, 1, 0, 0, Syscalls.number("execveat"), "bash");
@@ -139,7 +141,8 @@ final class CaptureFiles {
                     .append(" login=").append(r.loginUid()).append(" exeflags=").append(r.exeFlags()).append(" caps=")
                     .append(r.capInheritable()).append('/').append(r.capPermitted()).append('/').append(r.capEffective())
                     .append(" ino=").append(r.exeIno()).append(" ctime=").append(r.exeCtime()).append(" mtime=").append(r.exeMtime())
-                    .append(" mode=").append(r.exeMode()).append(" owner=").append(r.exeUid()).append(':').append(r.exeGid()).append(" tty=").append(r.tty()).append(" pidns=").append(r.pidns());
+                    .append(" mode=").append(r.exeMode()).append(" owner=").append(r.exeUid()).append(':').append(r.exeGid()).append(" tty=").append(r.tty()).append(" pidns=").append(r.pidns())
+                    .append(" exename=").append(r.exeName());
             case OPEN -> sb.append(" path=").append(r.path()).append(" flags=").append(r.flags()).append(" mode=").append(r.mode())
                     .append(" dirfd=").append(r.dirfd()).append(" fmode=").append(r.openFmode());
             case CONNECT, ENDPOINT -> {
