@@ -260,6 +260,9 @@ public final class FilterCompiler {
         if (ref != null) {
             literals.computeIfAbsent(ref.canonical(), k -> new LinkedHashSet<>()).addAll(values);
         }
+        for (String value : values) {
+            hints(op, value, valueOffset);
+        }
         if (checkEventTypes && ref != null && (ref.name().equals("evt.type") || ref.name().equals("syscall.type"))
                 && Set.of("=", "!=", "in", "intersects").contains(op)) {
             for (String name : values) {
@@ -334,6 +337,63 @@ public final class FilterCompiler {
             }
         }
         return new CheckNodes.ValueCheck(lhs.source(), matcher, mode);
+    }
+
+    /** Regular-expression characters; a pattern without them (past its ends) needs no regex. */
+    private static final String REGEX_SPECIALS = ".+*?^$()[]{}|\\";
+
+    /**
+     * Falco's {@code LOAD_COMPILE_CONDITION} hints about a literal compared with: a regex that a
+     * simpler operator could do, a value that is a field name or looks like a transformer call
+     * (likely a forgotten {@code val()}). Spaces are ignored when recognising fields and transformers.
+     */
+    private void hints(String op, String value, int offset) {
+        String compact = value.replaceAll("[ \\t\\n\\r\\f\\u000B]", "");
+        if (op.equals("regex") && regexCouldBeSimpler(value)) {
+            warnings.add(new Warning("LOAD_COMPILE_CONDITION", "regex check with '" + value
+                    + "' may be optimized with simpler operators such as '=', 'contains', 'startswith', 'endswith'", offset));
+        }
+        boolean field;
+        try {
+            field = !compact.isEmpty() && catalog.resolve(compact).isPresent();
+        } catch (IllegalArgumentException notAField) {
+            field = false;
+        }
+        if (field) {
+            warnings.add(new Warning("LOAD_COMPILE_CONDITION", "'" + value + "' may be a valid field misused as a const string value", offset));
+        }
+        for (String t : TRANSFORMER_NAMES) {
+            if (compact.length() >= t.length() + 2 && compact.startsWith(t + "(") && compact.endsWith(")")) {
+                warnings.add(new Warning("LOAD_COMPILE_CONDITION",
+                        "'" + value + "' may be a valid field transformer misused as a const string value", offset));
+            }
+        }
+    }
+
+    private static final List<String> TRANSFORMER_NAMES =
+            List.of("tolower", "toupper", "b64", "basename", "len", "join", "concat", "getopt", "val");
+
+    /**
+     * True when the pattern has no regex syntax apart from the anchors at its ends and a leading or
+     * trailing {@code .*}, {@code .+} or {@code .?} (what {@code contains}/{@code startswith}/{@code
+     * endswith} express).
+     */
+    static boolean regexCouldBeSimpler(String v) {
+        int len = v.length();
+        for (int i = 0; i < len; i++) {
+            char ch = v.charAt(i);
+            if (i == 0 && ch == '^' || i == len - 1 && ch == '$') {
+                continue;
+            }
+            if (ch == '.' && (i == 0 && len > 1 || i == len - 2) && "+*?".indexOf(v.charAt(i + 1)) >= 0) {
+                i++;
+                continue;
+            }
+            if (ch == 0 || REGEX_SPECIALS.indexOf(ch) >= 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private Matcher setMatcher(FieldType type, List<String> values, int offset) throws FilterCompileException {

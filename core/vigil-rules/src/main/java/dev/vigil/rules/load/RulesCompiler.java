@@ -316,7 +316,14 @@ public final class RulesCompiler {
             return null;
         }
         for (FilterCompiler.Warning w : compiled.warnings()) {
-            problems.add(new Problem(ProblemCode.valueOf(w.code()), w.message(), with(r.ctx, condLoc), ""));
+            ProblemCode code = ProblemCode.valueOf(w.code());
+            if (code == ProblemCode.LOAD_COMPILE_CONDITION) {
+                // like an error, the hint points into the condition (offsets inside expanded macros: its start)
+                int offset = w.offset() <= text.length() ? w.offset() : 0;
+                problems.add(problemAt(code, w.message(), r.ctx, condLoc, text, offset, "condition expression"));
+            } else {
+                problems.add(new Problem(code, w.message(), with(r.ctx, condLoc), ""));
+            }
         }
         BitSet types = null;
         if (r.source.equals(FieldCatalog.SYSCALL)) {
@@ -435,6 +442,13 @@ public final class RulesCompiler {
 
     private void fail(ProblemCode code, String message, List<Location> itemCtx, Location condLoc, String text, int offset,
             String exprType) throws Stop {
+        problems.add(problemAt(code, message, itemCtx, condLoc, text, offset, exprType));
+        throw new Stop();
+    }
+
+    /** A problem positioned at {@code offset} of the expression {@code text} written at {@code condLoc}. */
+    private Problem problemAt(ProblemCode code, String message, List<Location> itemCtx, Location condLoc, String text, int offset,
+            String exprType) {
         int line = 1;
         int col = 1;
         for (int i = 0; i < Math.min(offset, text.length()); i++) {
@@ -460,8 +474,7 @@ public final class RulesCompiler {
                 snippet = Snippets.around(content, exact.line(), exact.column());
             }
         }
-        problems.add(new Problem(code, message, ctx, snippet));
-        throw new Stop();
+        return new Problem(code, message, ctx, snippet);
     }
 
     private static List<Location> with(List<Location> ctx, Location l) {
