@@ -1400,6 +1400,62 @@ class LoaderSemanticsTest {
             assertThat(problems(loadOk(ruleYaml("r", more)), ProblemCode.LOAD_NO_EVTTYPE)).hasSize(1);
         }
 
+        @ParameterizedTest(name = "{0} -> {1}")
+        @CsvSource(delimiter = '|', value = {
+            // evt.num starts at 1 (spec 5)
+            "evt.num = 0|none", "evt.num == 0|none", "evt.num < 1|none", "evt.num < 0|none", "evt.num <= 0|none",
+            "evt.num in (0)|none", "evt.num in (0, 00)|none", "evt.num in ()|none",
+            "evt.num != 0|all", "evt.num > 0|all", "evt.num >= 1|all", "evt.num >= 0|all",
+            "not evt.num != 0|none", "not evt.num > 0|none", "not evt.num >= 1|none",
+            "not evt.num = 0|all", "not evt.num < 1|all", "not evt.num in (0)|all",
+            // not decided: neutral, also under not
+            "evt.num = 1|all", "evt.num < 2|all", "evt.num <= 1|all", "evt.num in (0, 1)|all", "evt.num != 1|all",
+            "evt.num > 1|all", "evt.num >= 2|all", "evt.num = -1|all", "not evt.num = 1|all", "not evt.num < 2|all",
+            "evt.num intersects (0)|all",
+            // combined with event types
+            "evt.type = open and evt.num = 0|none", "evt.type = open or evt.num = 0|open",
+            "evt.type = open and evt.num > 0|open", "evt.type = open and not evt.num != 0|none"})
+        void evtNumInvariants(String condition, String expected) {
+            var r = loadOk(ruleYaml("r", condition) + "  warn_evttypes: false\n");
+            var types = rule(r, "r").eventTypes();
+            switch (expected) {
+                case "none" -> assertThat(types.isEmpty()).as(condition).isTrue();
+                case "all" -> assertThat(types.cardinality()).as(condition).isEqualTo(dev.vigil.event.EventTypes.get().size());
+                default -> BitSetAssert.types(rule(r, "r")).as(condition).containsExactly(expected);
+            }
+        }
+
+        @ParameterizedTest(name = "{0}")
+        @CsvSource(delimiter = '|', value = {
+            "evt.type = val(evt.type)|event code search does not support `evt.type` checks with transformers|11",
+            "evt.type = val(proc.name)|right-hand field comparisons on `evt.type`/`syscall.type` checks are not supported by event code search|11",
+            "evt.type != tolower(proc.name)|right-hand field comparisons on `evt.type`/`syscall.type` checks are not supported by event code search|12",
+            "evt.type in (open) and not evt.type = toupper(evt.type)|event code search does not support `evt.type` checks with transformers|38",
+            "syscall.type = val(proc.name)|right-hand field comparisons on `evt.type`/`syscall.type` checks are not supported by event code search|15",
+            "tolower(evt.type) = open|event code search does not support `evt.type` checks with transformers|0",
+            "proc.name = x and toupper(evt.type) in (OPEN)|event code search does not support `evt.type` checks with transformers|18",
+            "tolower(evt.type) exists|event code search does not support `evt.type` checks with transformers|0",
+            "concat(proc.name, evt.type) = catopen|event code search does not support `evt.type` checks with transformers|0"})
+        void evtTypeThroughATransformerOrComparedWithAFieldIsAnError(String condition, String message, int offset) {
+            Problem p = onlyError(load(ruleYaml("r", condition)));
+            assertThat(p.code()).isEqualTo(ProblemCode.LOAD_ERR_COMPILE_CONDITION);
+            assertThat(p.message()).isEqualTo(message);
+            assertThat(p.itemName()).isEqualTo("r");
+            assertThat(p.context()).anySatisfy(l -> {
+                assertThat(l.itemType()).isEqualTo("condition expression");
+                assertThat(l.offset()).isEqualTo(offset);
+            });
+        }
+
+        @ParameterizedTest
+        @CsvSource(delimiter = '|', value = {
+            "tolower(evt.type) contains open", "tolower(evt.type) startswith op", "proc.name = val(proc.pname)",
+            "evt.type = open and proc.name != val(proc.pname)", "evt.type exists"})
+        void otherChecksOnEventTypesAndFieldsLoad(String condition) {
+            var r = loadOk(ruleYaml("r", condition) + "  warn_evttypes: false\n");
+            assertThat(r.rules()).hasSize(1);
+        }
+
         @Test
         void rulesOnlyRunForTheirEventTypes() {
             var r = loadOk(ruleYaml("r", "evt.type in (open, openat) and proc.name = cat"));

@@ -7,13 +7,15 @@ import dev.vigil.rules.condition.Ast.Expr;
 import dev.vigil.rules.condition.Ast.FieldOperand;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Computes the set of event types a syscall condition can match, as Falco does: {@code and}
  * intersects, {@code or} unites, {@code not} is pushed to the leaves (De Morgan); an
  * {@code evt.type} equality or {@code in} names its events, {@code !=} their complement; the
- * {@code evt.num} invariants ({@code evt.num=0} can never hold) give the empty set; every other
- * check is neutral (all types).
+ * {@code evt.num} invariants ({@code evt.num} starts at 1, so {@code evt.num=0}, {@code <1},
+ * {@code <=0}, {@code in (0)} never hold and {@code !=0}, {@code >0}, {@code >=1} always do) decide
+ * a check outright; every other check is neutral (all types).
  */
 public final class EventTypeAnalysis {
     private final int size;
@@ -22,8 +24,13 @@ public final class EventTypeAnalysis {
         this.size = size;
     }
 
-    /** The event-type codes (see {@link EventTypes}) that the expanded condition may match. */
-    public static BitSet of(Expr condition) {
+    /**
+     * The event-type codes (see {@link EventTypes}) that the expanded condition may match.
+     *
+     * @throws FilterCompileException for an {@code evt.type} check this analysis cannot do, as Falco
+     *     refuses it: {@code evt.type} inside a transformer or {@code val()}, or compared with a field
+     */
+    public static BitSet of(Expr condition) throws FilterCompileException {
         return new EventTypeAnalysis(EventTypes.get().size()).types(condition, false);
     }
 
@@ -42,7 +49,7 @@ public final class EventTypeAnalysis {
         return b;
     }
 
-    private BitSet types(Expr e, boolean negated) {
+    private BitSet types(Expr e, boolean negated) throws FilterCompileException {
         return switch (e) {
             case Ast.And a -> combine(a.children(), negated, !negated);
             case Ast.Or o -> combine(o.children(), negated, negated);
@@ -52,7 +59,7 @@ public final class EventTypeAnalysis {
         };
     }
 
-    private BitSet combine(List<Expr> children, boolean negated, boolean intersect) {
+    private BitSet combine(List<Expr> children, boolean negated, boolean intersect) throws FilterCompileException {
         BitSet acc = null;
         for (Expr child : children) {
             BitSet s = types(child, negated);
@@ -67,7 +74,35 @@ public final class EventTypeAnalysis {
         return acc == null ? all() : acc;
     }
 
-    private BitSet leaf(Check c, boolean negated) {
+    private static boolean isEventType(Ast.Operand o) {
+        return o instanceof FieldOperand f && f.arg() == null && (f.name().equals("evt.type") || f.name().equals("syscall.type"));
+    }
+
+    private static boolean mentionsEventType(Ast.Operand o) {
+        return isEventType(o) || o instanceof Ast.Transformer t && t.args().stream().anyMatch(EventTypeAnalysis::mentionsEventType);
+    }
+
+    /** Falco's event-code search fails on these checks with {@code =}, {@code !=}, {@code in} (and on {@code exists}). */
+    private static void refuseUnsupported(Check c) throws FilterCompileException {
+        String op = c.op();
+        if (!Set.of("=", "==", "!=", "in", "exists").contains(op)) {
+            return;
+        }
+        if (c.lhs() instanceof Ast.Transformer && mentionsEventType(c.lhs())) {
+            throw new FilterCompileException(WITH_TRANSFORMERS, c.offset(), false);
+        }
+        if (isEventType(c.lhs()) && c.rhs() instanceof Ast.OperandRhs rhs) {
+            // val(evt.type) is a transformer to Falco
+            throw new FilterCompileException(mentionsEventType(rhs.operand()) ? WITH_TRANSFORMERS : RIGHT_HAND_FIELD, rhs.offset(), false);
+        }
+    }
+
+    static final String WITH_TRANSFORMERS = "event code search does not support `evt.type` checks with transformers";
+    static final String RIGHT_HAND_FIELD =
+            "right-hand field comparisons on `evt.type`/`syscall.type` checks are not supported by event code search";
+
+    private BitSet leaf(Check c, boolean negated) throws FilterCompileException {
+        refuseUnsupported(c);
         if (!(c.lhs() instanceof FieldOperand f) || f.arg() != null || c.rhs() instanceof Ast.OperandRhs) {
             return all();
         }
@@ -100,20 +135,21 @@ public final class EventTypeAnalysis {
             return s;
         }
         if (f.name().equals("evt.num")) {
+            // evt.num starts at 1: some checks can never hold, their duals always do
             List<String> values = values(c);
-            if (values == null) {
+            if (values == null || c.modifier() != null) {
                 return all();
             }
+            Long n = values.size() == 1 ? unsigned(values.get(0)) : null;
             boolean never = switch (op) {
-                case "=", "==", "in" -> values.stream().allMatch(v -> v.strip().equals("0"));
-                case "<" -> values.size() == 1 && values.get(0).strip().equals("1");
-                case "<=" -> values.size() == 1 && values.get(0).strip().equals("0");
+                case "in" -> values.stream().allMatch(v -> Long.valueOf(0).equals(unsigned(v)));
+                case "=", "==", "<=" -> n != null && n == 0;
+                case "<" -> n != null && Long.compareUnsigned(n, 1) <= 0;
                 default -> false;
             };
             boolean always = switch (op) {
-                case "!=" -> values.size() == 1 && values.get(0).strip().equals("0");
-                case ">" -> values.size() == 1 && values.get(0).strip().equals("0");
-                case ">=" -> values.size() == 1 && values.get(0).strip().equals("1");
+                case "!=", ">" -> n != null && n == 0;
+                case ">=" -> n != null && Long.compareUnsigned(n, 1) <= 0;
                 default -> false;
             };
             if (never && !negated || always && negated) {
@@ -122,6 +158,15 @@ public final class EventTypeAnalysis {
             return all();
         }
         return all();
+    }
+
+    /** An unsigned decimal literal, or null when it is not one (then nothing is decided). */
+    private static Long unsigned(String v) {
+        try {
+            return Long.parseUnsignedLong(v.strip());
+        } catch (NumberFormatException notANumber) {
+            return null;
+        }
     }
 
     private static List<String> values(Check c) {

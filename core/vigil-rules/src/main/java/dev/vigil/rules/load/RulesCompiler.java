@@ -311,23 +311,26 @@ public final class RulesCompiler {
                 return null;
             }
             // offsets inside expanded macros do not map to this text; point at the start then
-            int offset = bad.offset() <= text.length() ? bad.offset() : 0;
-            fail(ProblemCode.LOAD_ERR_COMPILE_CONDITION, bad.getMessage(), r.ctx, condLoc, text, offset);
+            fail(ProblemCode.LOAD_ERR_COMPILE_CONDITION, bad.getMessage(), r.ctx, condLoc, text, inText(text, bad.offset()));
             return null;
         }
         for (FilterCompiler.Warning w : compiled.warnings()) {
             ProblemCode code = ProblemCode.valueOf(w.code());
             if (code == ProblemCode.LOAD_COMPILE_CONDITION) {
                 // like an error, the hint points into the condition (offsets inside expanded macros: its start)
-                int offset = w.offset() <= text.length() ? w.offset() : 0;
-                problems.add(problemAt(code, w.message(), r.ctx, condLoc, text, offset, "condition expression"));
+                problems.add(problemAt(code, w.message(), r.ctx, condLoc, text, inText(text, w.offset()), "condition expression"));
             } else {
                 problems.add(new Problem(code, w.message(), with(r.ctx, condLoc), ""));
             }
         }
         BitSet types = null;
         if (r.source.equals(FieldCatalog.SYSCALL)) {
-            types = EventTypeAnalysis.of(resolved);
+            try {
+                types = EventTypeAnalysis.of(resolved);
+            } catch (FilterCompileException bad) {
+                fail(ProblemCode.LOAD_ERR_COMPILE_CONDITION, bad.getMessage(), r.ctx, condLoc, text, inText(text, bad.offset()));
+                return null;
+            }
             if (r.warnEvttypes && EventTypeAnalysis.weight(types) > 100) {
                 problems.add(new Problem(ProblemCode.LOAD_NO_EVTTYPE,
                         "Rule matches too many evt.type values. This has a significant performance penalty.", with(r.ctx, condLoc), ""));
@@ -475,6 +478,11 @@ public final class RulesCompiler {
             }
         }
         return new Problem(code, message, ctx, snippet);
+    }
+
+    /** An offset into the rule's condition text; offsets inside expanded macros do not map to it: its start then. */
+    private static int inText(String text, int offset) {
+        return offset <= text.length() ? offset : 0;
     }
 
     private static List<Location> with(List<Location> ctx, Location l) {
