@@ -214,10 +214,97 @@ class CliTest {
         assertThat(run("fields", "--source", "nope").code()).isEqualTo(2);
     }
 
+    /** {@link #RULE} plus a rule disabled in its file, tagged {@code extra}. */
+    static final String THREE_RULES = RULE + """
+            - rule: disabled cat rule
+              desc: off unless enabled
+              condition: evt.type = openat and proc.name = cat
+              output: the disabled rule ran
+              priority: NOTICE
+              enabled: false
+              tags: [extra]
+            """;
+
+    /** The priorities of the alert lines of a text replay with every matching rule reported. */
+    private static List<String> firing(Path rules, Path events, String... selection) {
+        List<String> args = new java.util.ArrayList<>(List.of("replay", "--text", "--no-suggested-output", "--rule-matching", "all"));
+        args.addAll(List.of(selection));
+        args.addAll(List.of("-r", rules.toString(), events.toString()));
+        Result r = run(args.toArray(String[]::new));
+        assertThat(r.code()).as(r.err()).isZero();
+        return r.out().lines().map(l -> l.substring(l.indexOf(": ") + 2)).toList();
+    }
+
     @Test
-    void listShowsRulesMacrosAndLists() {
+    void replayEnablesAndDisablesRulesByNameAndTag(@TempDir Path dir) throws IOException {
+        Path rules = Files.writeString(dir.resolve("r.yaml"), THREE_RULES);
+        Path events = Files.writeString(dir.resolve("e.jsonl"),
+                "{\"fields\":{\"evt.type\":\"openat\",\"proc.name\":\"cat\",\"fd.name\":\"/x\",\"proc.cmdline\":\"cat /x\"}}\n");
+        String warning = "Warning cat opened /x (cmd=cat /x)";
+        String info = "Informational cat did openat";
+        String notice = "Notice the disabled rule ran";
+        assertThat(firing(rules, events)).containsExactly(warning, info);
+        // --disable takes name globs (* and ?), whole names only
+        assertThat(firing(rules, events, "--disable", "anything*")).containsExactly(warning);
+        assertThat(firing(rules, events, "--disable", "cat opens a fil?")).containsExactly(info);
+        assertThat(firing(rules, events, "--disable", "cat")).containsExactly(warning, info);
+        assertThat(firing(rules, events, "--disable", "*cat*")).isEmpty();
+        assertThat(firing(rules, events, "--disable", "anything by cat", "--disable", "cat opens a file")).isEmpty();
+        // --enable turns on a rule its file disables, and wins over a disable
+        assertThat(firing(rules, events, "--enable", "disabled cat rule")).containsExactly(warning, info, notice);
+        assertThat(firing(rules, events, "--enable", "no such rule")).containsExactly(warning, info);
+        assertThat(firing(rules, events, "--disable", "*", "--enable", "anything by cat")).containsExactly(info);
+        assertThat(firing(rules, events, "--disable-tag", "testing", "--enable", "cat opens a file")).containsExactly(warning, info);
+        // --enable-tag: every rule carrying the tag
+        assertThat(firing(rules, events, "--enable-tag", "extra")).containsExactly(warning, info, notice);
+        assertThat(firing(rules, events, "--disable", "*", "--enable-tag", "filesystem")).containsExactly(warning);
+        assertThat(firing(rules, events, "--disable", "*", "--enable-tag", "nosuchtag")).isEmpty();
+        // the minimum priority still applies to enabled rules
+        assertThat(firing(rules, events, "--enable-tag", "extra", "--priority", "notice")).containsExactly(warning, notice);
+    }
+
+    @Test
+    void listShowsRulesMacrosAndLists(@TempDir Path dir) throws IOException {
         Result r = run("rules", "list");
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("RULES (26)", "Vigil Terminal Shell in Container", "MACROS", "vigil_spawned_process", "LISTS", "vigil_shell_binaries");
+
+        Path rules = Files.writeString(dir.resolve("r.yaml"), """
+                - list: resources
+                  items: [pods, "my pods"]
+                - macro: creating
+                  condition: ka.verb = create
+                """ + THREE_RULES + """
+                - rule: audit of pods
+                  desc: k8s
+                  condition: creating and ka.target.resource in (resources)
+                  output: pod %ka.target.name
+                  priority: info
+                  source: k8s_audit
+                  tags: [k8s, b_tag, a_tag]
+                """);
+        Result own = run("rules", "list", "--rules", rules.toString());
+        assertThat(own.code()).as(own.err()).isZero();
+        String row = "%-60s %-10s %-13s %-8s %s";
+        assertThat(own.out().lines()).containsSubsequence(
+                "RULES (4)",
+                row.formatted("NAME", "SOURCE", "PRIORITY", "ENABLED", "TAGS"),
+                row.formatted("cat opens a file", "syscall", "Warning", "true", "filesystem,testing"),
+                row.formatted("anything by cat", "syscall", "Informational", "true", ""),
+                row.formatted("disabled cat rule", "syscall", "Notice", "false", "extra"),
+                row.formatted("audit of pods", "k8s_audit", "Informational", "true", "a_tag,b_tag,k8s"),
+                "MACROS (1)",
+                "creating: ka.verb = create",
+                "LISTS (1)");
+        assertThat(own.out()).contains("resources: [");
+    }
+
+    @Test
+    void versionNamesTheRulesEngineVersion() {
+        Result r = run("--version");
+        assertThat(r.code()).isZero();
+        assertThat(r.out().strip()).matches("vigil \\S.* \\(Falco rules engine " + java.util.regex.Pattern.quote(dev.vigil.rules.RuleEngine.ENGINE_VERSION) + "\\)");
+        assertThat(r.out().lines()).hasSize(1);
+        assertThat(r.err()).isEmpty();
     }
 }
