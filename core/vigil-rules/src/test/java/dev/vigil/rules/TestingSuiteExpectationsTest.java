@@ -185,10 +185,10 @@ class TestingSuiteExpectationsTest {
                 .build());
         all.add(entry("TestFalco_Legacy_ValidateSkipUnknownNoevt", "engine/skip_unknown_evt.yaml")
                 .runSucceeds().warningCount(3)
-                .warning(null, null, "Contains Unknown Event And Skipping (field)",
+                .warning(ProblemCode.LOAD_UNKNOWN_FILTER, "rule", "Contains Unknown Event And Skipping (field)",
                         "filter_check called with nonexistent field proc.nobody")
-                .warning(null, null, "Contains Unknown Event And Skipping (evt type)", "unknown event type some_invalid_event")
-                .warning(null, null, "Contains Unknown Event And Skipping (output)", "invalid formatting token proc.nobody")
+                .warning(ProblemCode.LOAD_UNKNOWN_FILTER, "rule", "Contains Unknown Event And Skipping (evt type)", "unknown event type some_invalid_event")
+                .warning(ProblemCode.LOAD_UNKNOWN_FILTER, "rule", "Contains Unknown Event And Skipping (output)", "invalid formatting token proc.nobody")
                 .build());
         all.add(entry("TestFalco_Legacy_InvalidArrayItemNotObject", "engine/invalid_array_item_not_object.yaml")
                 .runFails().error(ProblemCode.LOAD_ERR_YAML_VALIDATE, "rules content item", null,

@@ -271,11 +271,6 @@ public final class FilterCompiler {
                 }
             }
         }
-        if (ref != null && (ref.name().startsWith("ka.") || ref.name().startsWith("jevt.") || ref.name().startsWith("json."))
-                && Set.of("=", "!=", "in", "intersects", "pmatch").contains(op) && values.contains("<NA>")) {
-            warnings.add(new Warning("LOAD_UNSAFE_NA_CHECK",
-                    "comparing a field value with <NA> is unsafe and can lead to unwanted results: use 'exists' instead", c.offset()));
-        }
 
         Matcher matcher;
         if (c.modifier() != null) {
@@ -394,6 +389,27 @@ public final class FilterCompiler {
             }
         }
         return true;
+    }
+
+    /**
+     * Whether the condition compares a {@code ka.*} or {@code jevt.*} field (also inside a transformer)
+     * with the literal {@code <NA>} by {@code =}, {@code !=}, {@code in}, {@code intersects} or
+     * {@code pmatch}: Falco's {@code LOAD_UNSAFE_NA_CHECK}, given once per rule, before compiling.
+     */
+    public static boolean hasUnsafeNaCheck(Expr e) {
+        return switch (e) {
+            case Ast.And a -> a.children().stream().anyMatch(FilterCompiler::hasUnsafeNaCheck);
+            case Ast.Or o -> o.children().stream().anyMatch(FilterCompiler::hasUnsafeNaCheck);
+            case Ast.Not n -> hasUnsafeNaCheck(n.child());
+            case Ast.MacroRef m -> false;
+            case Check c -> Set.of("=", "==", "!=", "in", "intersects", "pmatch").contains(c.op()) && unsafeForNa(c.lhs())
+                    && (c.rhs() instanceof Value v && v.text().equals("<NA>") || c.rhs() instanceof ValueList vl && vl.values().contains("<NA>"));
+        };
+    }
+
+    private static boolean unsafeForNa(Operand o) {
+        return o instanceof FieldOperand f && (f.name().startsWith("ka.") || f.name().startsWith("jevt."))
+                || o instanceof Transformer t && t.args().stream().anyMatch(FilterCompiler::unsafeForNa);
     }
 
     private Matcher setMatcher(FieldType type, List<String> values, int offset) throws FilterCompileException {

@@ -302,6 +302,10 @@ public final class RulesCompiler {
             return null;
         }
         Expr resolved = substitute(ast, collector.macros::get, new LinkedHashSet<>(), r.ctx, condLoc, text);
+        if (FilterCompiler.hasUnsafeNaCheck(resolved)) {
+            problems.add(new Problem(ProblemCode.LOAD_UNSAFE_NA_CHECK, "a ka.*/jevt.* field compared with the literal <NA>: "
+                    + "this compares the text <NA> and does not test that the field is absent; use 'exists' for that", with(r.ctx, condLoc), ""));
+        }
         FilterCompiler.Compiled compiled;
         try {
             compiled = FilterCompiler.compile(resolved, catalog, slots);

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.common.ScalarStyle;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -290,8 +291,7 @@ public final class RulesReader {
         String name = scalar(m, "name", ctx, true);
         String version = scalar(m, "version", ctx, true);
         if (semver(version) == null) {
-            error(ProblemCode.LOAD_ERR_VALIDATE, "Unable to parse plugin version '" + version
-                    + "' as a semver string.Expected \"x.y.z\" semver format.", ctx);
+            error(ProblemCode.LOAD_ERR_VALIDATE, "Invalid required version '" + version + "' for plugin '" + name + "'", ctx);
         }
         return new String[] {name, version};
     }
@@ -836,9 +836,13 @@ public final class RulesReader {
     // ---------------------------------------------------------------------------------------------
     // YAML helpers
 
+    /** yaml-cpp's nulls: a missing node, and a plain {@code ~}, {@code null}, {@code Null}, {@code NULL} or empty scalar. */
     private static boolean isNull(Node n) {
-        return n == null || n instanceof ScalarNode s && s.getTag().equals(Tag.NULL);
+        return n == null || n instanceof ScalarNode s && (s.getTag().equals(Tag.NULL)
+                || s.getScalarStyle() == ScalarStyle.PLAIN && YAML_NULLS.contains(s.getValue()));
     }
+
+    private static final Set<String> YAML_NULLS = Set.of("~", "null", "Null", "NULL", "");
 
     private static String keyOf(NodeTuple t) {
         return t.getKeyNode() instanceof ScalarNode s ? s.getValue() : "";
