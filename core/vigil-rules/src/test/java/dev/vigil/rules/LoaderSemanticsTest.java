@@ -830,6 +830,25 @@ class LoaderSemanticsTest {
         }
 
         @Test
+        void replacedExceptionsGetDefaultComps() {
+            var r = loadOk(BASE + """
+                    - rule: r
+                      exceptions:
+                        - name: tuple
+                          fields: [proc.pname, fd.name]
+                          values: [[sh, /a]]
+                        - name: single
+                          fields: proc.name
+                          values: [cat, dog]
+                      override:
+                        exceptions: replace
+                    """);
+            assertThat(problems(r, ProblemCode.LOAD_ERR_VALIDATE)).isEmpty();
+            assertThat(expanded(r, "r"))
+                    .isEqualTo(canon("(evt.type=open) and not ((proc.pname = sh and fd.name = /a)) and not (proc.name in (cat, dog))"));
+        }
+
+        @Test
         void warnEvttypesAndSkipIfUnknownFilterReplacementsTakeEffect() {
             var quiet = loadOk(ruleYaml("r", "proc.name = x") + """
                     - rule: r
@@ -1027,12 +1046,30 @@ class LoaderSemanticsTest {
                               override:
                                 exceptions: replace
                             """, ProblemCode.LOAD_ERR_YAML_VALIDATE, "Item has no mapping for key 'fields'"),
+                    Arguments.of("replaced exceptions are validated: comps",
+                            replacedException("fields: [proc.name, fd.name]", "comps: [=]", "values: [[a, b]]"),
+                            ProblemCode.LOAD_ERR_VALIDATE, "Fields and comps lists must have equal length"),
+                    Arguments.of("replaced exceptions are validated: values",
+                            replacedException("fields: [proc.name, fd.name]", "values: [[a]]"),
+                            ProblemCode.LOAD_ERR_VALIDATE, "Fields and values lists must have equal length"),
+                    Arguments.of("replaced exceptions are validated: single-field comps",
+                            replacedException("fields: proc.name", "comps: [=]", "values: [a]"),
+                            ProblemCode.LOAD_ERR_VALIDATE, "Fields and comps must both be strings"),
                     Arguments.of("replaced priority must be valid", """
                             - rule: r
                               priority: loud
                               override:
                                 priority: replace
                             """, ProblemCode.LOAD_ERR_YAML_VALIDATE, "Invalid priority"));
+        }
+
+        /** Rule r replacing its exceptions by one exception e with the given keys. */
+        static String replacedException(String... keys) {
+            StringBuilder sb = new StringBuilder("- rule: r\n  exceptions:\n    - name: e\n");
+            for (String k : keys) {
+                sb.append("      ").append(k).append('\n');
+            }
+            return sb.append("  override:\n    exceptions: replace\n").toString();
         }
 
         @ParameterizedTest(name = "{0}")

@@ -461,7 +461,7 @@ public final class RulesReader {
                     case "desc" -> prev.desc = scalar(map, k, ctx, true);
                     case "priority" -> prev.priority = priority(map, ctx);
                     case "tags" -> prev.tags = new java.util.TreeSet<>(stringList(map, "tags", ctx, "tags"));
-                    case "exceptions" -> prev.exceptions = readExceptions(map, ctx, prev, false);
+                    case "exceptions" -> prev.exceptions = readExceptions(map, ctx, prev);
                     case "enabled" -> prev.enabled = bool(map, k, ctx, true);
                     case "warn_evttypes" -> prev.warnEvttypes = bool(map, k, ctx, true);
                     case "skip-if-unknown-filter" -> prev.skipIfUnknownFilter = bool(map, k, ctx, false);
@@ -527,7 +527,7 @@ public final class RulesReader {
         r.capture = bool(map, "capture", ctx, false);
         r.captureDuration = get(map, "capture_duration") != null ? number(map, "capture_duration", ctx) : 0;
         if (get(map, "exceptions") != null) {
-            r.exceptions = readExceptions(map, ctx, r, true);
+            r.exceptions = readExceptions(map, ctx, r);
         }
         if (prev != null && !prev.source.equals(r.source)) {
             error(ProblemCode.LOAD_ERR_VALIDATE, "Rule has been re-defined with a different source", ctx);
@@ -557,7 +557,11 @@ public final class RulesReader {
     // ---------------------------------------------------------------------------------------------
     // exceptions
 
-    private List<ExceptionItem> readExceptions(MappingNode map, List<Location> ctx, RuleItem rule, boolean validate) throws Stop {
+    /**
+     * A rule's exceptions, validated with their default comps filled in; also when they replace a
+     * rule's exceptions (Falco leaves replaced ones unchecked, and then mis-builds the condition).
+     */
+    private List<ExceptionItem> readExceptions(MappingNode map, List<Location> ctx, RuleItem rule) throws Stop {
         Node node = get(map, "exceptions");
         List<Location> ectx = with(ctx, loc("exceptions", "", node));
         List<ExceptionItem> out = new ArrayList<>();
@@ -574,9 +578,7 @@ public final class RulesReader {
             if (!names.add(ex.name)) {
                 warn(ProblemCode.LOAD_EXCEPTION_NAME_NOT_UNIQUE, "Multiple definitions of exception '" + ex.name + "' in the same rule", ex.ctx);
             }
-            if (validate) {
-                validateException(ex, rule);
-            }
+            validateException(ex, rule);
             out.add(ex);
         }
         return out;
