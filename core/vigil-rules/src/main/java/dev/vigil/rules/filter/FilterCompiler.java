@@ -477,9 +477,11 @@ public final class FilterCompiler {
                     case "iglob" -> new Matcher.GlobMatcher(value, true);
                     case "regex" -> {
                         try {
-                            yield new Matcher.RegexMatcher(Pattern.compile(value));
+                            yield new Matcher.RegexMatcher(Pattern.compile(Re2Syntax.toJava(value)));
                         } catch (PatternSyntaxException bad) {
                             throw new FilterCompileException("invalid regular expression '" + value + "': " + bad.getDescription(), offset, false);
+                        } catch (IllegalArgumentException refused) {
+                            throw new FilterCompileException("invalid regular expression '" + value + "': " + refused.getMessage(), offset, false);
                         }
                     }
                     case "<", "<=", ">", ">=" -> new Matcher.StrCompare(op, value);
