@@ -76,6 +76,12 @@ final class AuditDetection {
             }
         }
 
+        /** Events evaluated and alerts raised, as Prometheus metrics. */
+        synchronized void metrics(dev.vigil.pipeline.PrometheusText t) {
+            t.counter("vigil_audit_detection_events_total", "Newly stored audit events evaluated by the k8s_audit rules.", events);
+            t.counter("vigil_audit_detection_alerts_total", "Alerts raised by the k8s_audit rules.", alerts);
+        }
+
         synchronized String summary() {
             return "detection: " + events + " events evaluated, " + alerts + " alerts"
                     + (forwarder == null || !ownsForwarder ? "" : "; outputs: " + ForwardMetrics.summary(null, forwarder));

@@ -139,6 +139,23 @@ final class AuditInRun implements AutoCloseable {
         err.println("vigil: following the audit log " + f.log() + " into " + storeDir);
     }
 
+    /** Prometheus metrics of the receiver, the follower and detection (what is configured). */
+    String metrics() {
+        dev.vigil.pipeline.PrometheusText t = new dev.vigil.pipeline.PrometheusText();
+        if (server != null) {
+            server.metrics(t);
+        }
+        if (follower != null) {
+            t.counter("vigil_audit_follow_events_total", "Audit events read from the followed log.", follower.events());
+            t.counter("vigil_audit_follow_malformed_total", "Lines of the followed log that are not audit events.",
+                    follower.malformed());
+        }
+        if (detector != null) {
+            detector.metrics(t);
+        }
+        return t.render();
+    }
+
     @Override
     public void close() {
         if (follower != null) {

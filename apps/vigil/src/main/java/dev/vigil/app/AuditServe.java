@@ -53,6 +53,10 @@ final class AuditServe implements Callable<Integer> {
     Path signingKey;
     @Option(names = "--sensitive", paramLabel = "GROUP/RESOURCE[/SUB]", description = "A further sensitive kind, as for vigil audit ingest. Repeatable.")
     List<String> sensitive = new ArrayList<>();
+    @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus metrics (receiver, detection) over plain HTTP at http://HOST:PORT/metrics (and /healthz).")
+    String metricsListen;
+
     @picocli.CommandLine.Mixin
     AuditDetection detection;
 
@@ -115,6 +119,13 @@ final class AuditServe implements Callable<Integer> {
             throw usage(e.getMessage());
         }
         AuditWebhook.Config config = config();
+        if (metricsListen != null) {
+            try {
+                ListenAddress.parse(metricsListen, "--metrics-listen");
+            } catch (IllegalArgumentException e) {
+                throw usage(e.getMessage());
+            }
+        }
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTermination(err, stop::countDown);
         return detection.runWith(out, err, detector -> serve(out, err, kinds, config, stop, detector));
@@ -130,14 +141,33 @@ final class AuditServe implements Callable<Integer> {
             if (detector != null) {
                 server.afterStore(detector::detect);
             }
+            MetricsEndpoint endpoint = null;
             try {
                 server.start();
+                if (metricsListen != null) {
+                    try {
+                        endpoint = MetricsEndpoint.start(metricsListen, () -> {
+                            dev.vigil.pipeline.PrometheusText t = new dev.vigil.pipeline.PrometheusText();
+                            server.metrics(t);
+                            if (detector != null) {
+                                detector.metrics(t);
+                            }
+                            return t.render();
+                        }, err, "audit metrics");
+                    } catch (IOException e) {
+                        err.println("vigil: audit serve: cannot listen on " + metricsListen + " for metrics: " + e.getMessage());
+                        return 2;
+                    }
+                }
                 InetSocketAddress a = server.address();
                 out.println("vigil: serving the audit webhook on " + (config.tls() == null ? "http" : "https") + "://"
                         + listen.substring(0, listen.lastIndexOf(':')) + ":" + a.getPort() + config.path() + " (store " + store + ")");
                 out.flush();
                 stop.await();
             } finally {
+                if (endpoint != null) {
+                    endpoint.close();
+                }
                 server.close(); // waits for the requests in flight, which finish their appends
                 out.println("vigil: stopped: " + server.counters() + " (last seq " + s.lastSeq() + ")");
                 out.flush();

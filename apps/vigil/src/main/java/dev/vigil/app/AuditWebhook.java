@@ -101,6 +101,20 @@ final class AuditWebhook extends HttpEndpoint {
         }
     }
 
+    /** The receiver's counters as Prometheus metrics. */
+    void metrics(dev.vigil.pipeline.PrometheusText t) {
+        t.counter("vigil_audit_webhook_batches_total", "EventList batches stored and acknowledged.", batches.get());
+        t.counter("vigil_audit_webhook_events_stored_total", "Audit events appended to the store.", stored.get());
+        t.counter("vigil_audit_webhook_duplicates_total", "Audit events received again (a resent batch) and not stored twice.",
+                duplicates.get());
+        t.counter("vigil_audit_webhook_protected_total", "Events of sensitive kinds stored at Metadata level only.",
+                protectedEvents.get());
+        synchronized (rejected) {
+            rejected.forEach((reason, n) -> t.counter("vigil_audit_webhook_rejected_total", "Requests refused, by reason.",
+                    n.get(), "reason", reason));
+        }
+    }
+
     /** batches, events stored, duplicates, protected, rejected by reason. */
     String counters() {
         StringBuilder b = new StringBuilder("batches " + batches.get() + ", events stored " + stored.get() + ", duplicates "

@@ -145,10 +145,12 @@ public final class Main implements Runnable {
         @Option(names = "--events", paramLabel = "FILE", description = "Replay these events (JSON lines) instead of capturing.")
         Path events;
         @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
-                description = "Serve Prometheus metrics (agent, outputs, log shipper) over plain HTTP at http://HOST:PORT/metrics (and /healthz); live capture only.")
+                description = "Serve Prometheus metrics (agent, outputs, log shipper, audit pipeline) over plain HTTP at http://HOST:PORT/metrics (and /healthz); live capture only.")
         String metricsListen;
         /** The log shipper beside the agent, when the config file has a logs section. */
         private LogsInRun logsInRun;
+        /** The audit pipeline beside the agent, when the config file has an audit section. */
+        private AuditInRun auditInRun;
 
         @Override
         public Integer call() throws IOException, InterruptedException {
@@ -214,7 +216,10 @@ public final class Main implements Runnable {
                 return 2;
             }
             try (audit) {
+                auditInRun = audit;
                 return runWith(forwarder, rs, stopAfter, every, out, err);
+            } finally {
+                auditInRun = null;
             }
         }
 
@@ -268,9 +273,10 @@ public final class Main implements Runnable {
             MetricsEndpoint endpoint = null;
             if (metricsListen != null) {
                 LogsInRun logs = logsInRun;
+                AuditInRun audit = auditInRun;
                 endpoint = MetricsEndpoint.start(metricsListen, () -> agent.metrics()
-                        + (forwarder == null ? "" : ForwardMetrics.render(forwarder, null)) + (logs == null ? "" : logs.metrics()),
-                        err, "metrics");
+                        + (forwarder == null ? "" : ForwardMetrics.render(forwarder, null)) + (logs == null ? "" : logs.metrics())
+                        + (audit == null ? "" : audit.metrics()), err, "metrics");
             }
             try {
                 return agent.run(stopAfter);

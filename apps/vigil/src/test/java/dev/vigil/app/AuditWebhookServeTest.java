@@ -338,6 +338,59 @@ class AuditWebhookServeTest {
     }
 
     @Test
+    void metricsListenServesTheReceiversAndDetectionsCounters() throws Exception {
+        Path rules = Path.of(System.getProperty("vigil.shared.dir", "../../../shared"), "fixtures/falco-rules/upstream/k8s_audit_rules.yaml");
+        assertThat(rules).isRegularFile();
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC",
+                "-Xmx256m", "-cp", System.getProperty("java.class.path"), "dev.vigil.app.Main", "audit", "serve",
+                "--listen", "127.0.0.1:0", "--store", tmp.resolve("metrics").toString(), "--plain-http", "--token-file",
+                tokenFile("t").toString(), "--metrics-listen", "127.0.0.1:0", "--rules", rules.toString());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            StringBuilder seen = new StringBuilder();
+            URI webhook = null;
+            URI metrics = null;
+            String line;
+            while ((webhook == null || metrics == null) && (line = out.readLine()) != null) {
+                seen.append(line).append('\n');
+                java.util.regex.Matcher w = java.util.regex.Pattern.compile("serving the audit webhook on (http://\\S+)").matcher(line);
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("audit metrics at (http://\\S+)").matcher(line);
+                if (w.find()) {
+                    webhook = URI.create(w.group(1));
+                }
+                if (m.find()) {
+                    metrics = URI.create(m.group(1));
+                }
+            }
+            assertThat(webhook).as("the webhook's address in:%n%s", seen).isNotNull();
+            assertThat(metrics).as("the metrics address in:%n%s", seen).isNotNull();
+            Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    out.transferTo(java.io.Writer.nullWriter());
+                } catch (IOException closed) {
+                    // the process ended
+                }
+            });
+            HttpClient c = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            String batch = eventList("audit.k8s.io/v1", fixtureEvents());
+            assertThat(post(c, webhook, "t", batch).statusCode()).isEqualTo(200);
+            assertThat(post(c, webhook, "t", batch).statusCode()).isEqualTo(200);
+            assertThat(post(c, webhook, "wrong", batch).statusCode()).isEqualTo(403);
+            HttpResponse<String> scrape = c.send(HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(30)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(scrape.statusCode()).isEqualTo(200);
+            assertThat(scrape.body()).contains("vigil_audit_webhook_batches_total 2", "vigil_audit_webhook_events_stored_total 51",
+                    "vigil_audit_webhook_duplicates_total 51", "vigil_audit_webhook_rejected_total{reason=\"403 bad token\"} 1",
+                    "vigil_audit_detection_events_total 51");
+            assertThat(scrape.body()).containsPattern("(?m)^vigil_audit_detection_alerts_total [1-9]");
+        } finally {
+            p.destroy();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
     void theBodyLimitIsAtLeast64MebibytesAndAnswers413Above() throws Exception {
         AuditServe cmd = new AuditServe();
         new CommandLine(cmd).parseArgs("--listen", "127.0.0.1:0", "--store", tmp.resolve("x").toString(), "--plain-http", "--token-file",

@@ -38,16 +38,34 @@ class RunMetricsTest {
                   priority: WARNING
                 """.formatted(marker));
         Path out = tmp.resolve("alerts.jsonl");
+        // the audit pipeline beside the agent: its receiver's counters are served too
+        Path token = Files.writeString(tmp.resolve("audit.token"), "rm-token\n");
+        Path config = Files.writeString(tmp.resolve("vigil.yaml"), """
+                audit:
+                  store: %s
+                  serve:
+                    listen: 127.0.0.1:0
+                    tokenfile: %s
+                    plainhttp: true
+                """.formatted(tmp.resolve("audit"), token));
         StringWriter err = new StringWriter();
         CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> Main.execute(new String[] {"run", "--rules",
                 rules.toString(), "--metrics-listen", "127.0.0.1:0", "--duration", "12s", "--stats-interval", "1h", "--no-spool",
-                "--output", "file:path=" + out}, new PrintWriter(new StringWriter()), new PrintWriter(err, true)));
+                "--output", "file:path=" + out, "--config", config.toString()}, new PrintWriter(new StringWriter()),
+                new PrintWriter(err, true)));
         Pattern address = Pattern.compile("metrics at (http://\\S+/metrics)");
         LiveAgentTest.waitFor(() -> address.matcher(err.toString()).find() || run.isDone(), Duration.ofSeconds(30), err::toString);
         Matcher m = address.matcher(err.toString());
         assertThat(m.find()).as(err.toString()).isTrue();
         URI uri = URI.create(m.group(1));
+        Matcher webhook = Pattern.compile("serving the audit webhook on (http://\\S+)").matcher(err.toString());
+        assertThat(webhook.find()).as(err.toString()).isTrue();
         try (HttpClient client = HttpClient.newHttpClient()) {
+            String batch = AuditWebhookServeTest.eventList("audit.k8s.io/v1", AuditWebhookServeTest.fixtureEvents().subList(0, 5));
+            HttpResponse<String> stored = client.send(HttpRequest.newBuilder(URI.create(webhook.group(1)))
+                    .header("Authorization", "Bearer rm-token").POST(HttpRequest.BodyPublishers.ofString(batch)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(stored.statusCode()).as(stored.body()).isEqualTo(200);
             String[] last = {""};
             LiveAgentTest.waitFor(() -> {
                 try {
@@ -68,6 +86,8 @@ class RunMetricsTest {
             assertThat(value(body, "vigil_agent_alerts_total")).isPositive();
             assertThat(value(body, "vigil_agent_rules_running")).isEqualTo(1);
             assertThat(body).contains("# TYPE vigil_agent_kernel_drops_total counter", "vigil_forward_alerts_total");
+            assertThat(value(body, "vigil_audit_webhook_events_stored_total")).isEqualTo(5);
+            assertThat(value(body, "vigil_audit_webhook_batches_total")).isEqualTo(1);
             HttpResponse<String> health = client.send(HttpRequest.newBuilder(uri.resolve("/healthz")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(health.body()).isEqualTo("ok\n");
