@@ -929,23 +929,34 @@ final class Extractors {
             case "container.label" -> meta(m -> m.labels().get(arg));
             case "container.labels" -> memo(e -> {
                 ContainerMetadata m = e.proc == null ? null : e.proc.container().metadata();
-                if (m == null) {
-                    return null;
-                }
-                StringBuilder sb = new StringBuilder();
-                m.labels().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey()).forEach(en -> {
-                    if (!sb.isEmpty()) {
-                        sb.append(',');
-                    }
-                    sb.append(en.getKey()).append(':').append(en.getValue());
-                });
-                return sb.toString();
+                return m == null ? null : joinLabels(m.labels());
             });
             case "k8s.pod.name" -> meta(ContainerMetadata::podName);
             case "k8s.ns.name" -> meta(ContainerMetadata::podNamespace);
             case "k8s.pod.uid", "k8s.pod.id" -> meta(ContainerMetadata::podUid);
+            case "k8s.pod.full_sandbox_id" -> meta(ContainerMetadata::sandboxId);
+            case "k8s.pod.sandbox_id" -> meta(m -> m.sandboxId() == null ? null
+                    : m.sandboxId().substring(0, Math.min(12, m.sandboxId().length())));
+            case "k8s.pod.ip", "container.ip" -> meta(ContainerMetadata::podIp);
+            case "k8s.pod.label" -> meta(m -> m.podLabels().get(arg));
+            case "k8s.pod.labels" -> memo(e -> {
+                ContainerMetadata m = e.proc == null ? null : e.proc.container().metadata();
+                return m == null || m.sandboxId() == null ? null : joinLabels(m.podLabels());
+            });
             default -> null;
         };
+    }
+
+    /** Labels as Falco lists them: {@code key:value} items sorted by key, joined with commas. */
+    private static String joinLabels(java.util.Map<String, String> labels) {
+        StringBuilder sb = new StringBuilder();
+        labels.entrySet().stream().sorted(java.util.Map.Entry.comparingByKey()).forEach(en -> {
+            if (!sb.isEmpty()) {
+                sb.append(',');
+            }
+            sb.append(en.getKey()).append(':').append(en.getValue());
+        });
+        return sb.toString();
     }
 
     /**

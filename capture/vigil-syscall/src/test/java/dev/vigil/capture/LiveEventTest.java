@@ -565,6 +565,30 @@ class LiveEventTest {
     }
 
     @Test
+    void podFieldsOfACriContainer() throws Exception {
+        state.close();
+        String sandbox = "5b".repeat(32);
+        dev.vigil.capture.state.ContainerMetadata meta = new dev.vigil.capture.state.ContainerMetadata("app", "quay.io/x/app:2",
+                null, "quay.io/x/app", "2", null, false, List.of(), null, java.util.Map.of("io.kubernetes.pod.name", "web-0"))
+                .withPod(sandbox, "10.244.0.9", java.util.Map.of("app", "web", "tier", "front"));
+        dev.vigil.capture.state.ContainerMetadataSource source = new dev.vigil.capture.state.FixedMetadataSource(meta);
+        state = SyscallState.builder().scanProc(false).etcDir(etc).metadataSources(List.of(source))
+                .clock(new WallClock(() -> WALL0, () -> MONO0)).build();
+        v = new FieldView(state);
+        apply(rec(Kind.EXEC, BASH + 60).ppid(1).comm("app").filename("/app").argv("app")
+                .cgroup("kubepods-besteffort-pod1.slice", "cri-containerd-" + CID + ".scope"));
+        state.process(BASH + 60).container().metadataFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(v.get("k8s.pod.name")).isEqualTo("web-0");
+        assertThat(v.get("k8s.pod.full_sandbox_id")).isEqualTo(sandbox);
+        assertThat(v.get("k8s.pod.sandbox_id")).isEqualTo(sandbox.substring(0, 12));
+        assertThat(v.get("k8s.pod.ip")).isEqualTo("10.244.0.9");
+        assertThat(v.get("container.ip")).isEqualTo("10.244.0.9");
+        assertThat(v.get("k8s.pod.label[tier]")).isEqualTo("front");
+        assertThat(v.get("k8s.pod.label[none]")).isNull();
+        assertThat(v.get("k8s.pod.labels")).isEqualTo("app:web,tier:front");
+    }
+
+    @Test
     void timeCountersAndNumericAccessWithoutBoxing() {
         spawnTree();
         long firstNum = v.num("evt.num");

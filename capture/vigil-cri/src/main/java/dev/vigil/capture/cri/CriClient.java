@@ -68,7 +68,7 @@ public final class CriClient {
      * the verbose {@code info} map (field 2).
      */
     public record SandboxStatus(String id, String podName, String podUid, String podNamespace, int state, long createdAt,
-                                Map<String, String> labels, Map<String, String> info) {}
+                                String ip, Map<String, String> labels, Map<String, String> info) {}
 
     /** {@code PodSandboxStatus} with {@code verbose} for the runtime's extra {@code info}. */
     public SandboxStatus podSandboxStatus(String sandboxId, boolean verbose) throws IOException {
@@ -90,6 +90,7 @@ public final class CriClient {
         String[] meta = {"", "", ""};
         int state = 0;
         long created = 0;
+        String ip = "";
         Map<String, String> labels = new LinkedHashMap<>();
         Map<String, String> info = new LinkedHashMap<>();
         Proto.Reader s = statusAndInfo(response, info);
@@ -107,13 +108,22 @@ public final class CriClient {
                 }
                 case 3 -> state = (int) s.int64();
                 case 4 -> created = s.int64();
+                case 5 -> {
+                    // PodSandboxNetworkStatus: 1 ip (the primary), 2 additional ips
+                    Proto.Reader n = s.message();
+                    while (n.next()) {
+                        if (n.field() == 1) {
+                            ip = n.string();
+                        }
+                    }
+                }
                 case 7 -> s.mapEntry(labels);
                 default -> {
-                    // network, linux, annotations, runtime handler: not used
+                    // linux, annotations, runtime handler: not used
                 }
             }
         }
-        return new SandboxStatus(id, meta[0], meta[1], meta[2], state, created, labels, info);
+        return new SandboxStatus(id, meta[0], meta[1], meta[2], state, created, ip, labels, info);
     }
 
     /**

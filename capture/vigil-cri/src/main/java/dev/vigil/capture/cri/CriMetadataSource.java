@@ -116,11 +116,28 @@ public final class CriMetadataSource implements ContainerMetadataSource {
     }
 
     private Optional<ContainerMetadata> ask(String fullId) throws IOException {
+        CriClient.ContainerStatus status = null;
         try {
-            return Optional.of(toMetadata(client.containerStatus(fullId, true)));
+            status = client.containerStatus(fullId, true);
         } catch (GrpcException e) {
             if (e.status() != GrpcException.NOT_FOUND) {
                 throw e;
+            }
+        }
+        if (status != null) {
+            ContainerMetadata m = toMetadata(status);
+            String sandbox = sandboxId(status);
+            if (sandbox == null) {
+                return Optional.of(m);
+            }
+            try {
+                CriClient.SandboxStatus pod = client.podSandboxStatus(sandbox, false);
+                return Optional.of(m.withPod(sandbox, blank(pod.ip()), pod.labels()));
+            } catch (GrpcException e) {
+                if (e.status() != GrpcException.NOT_FOUND) {
+                    throw e;
+                }
+                return Optional.of(m.withPod(sandbox, null, Map.of())); // the pod is gone already
             }
         }
         try {
@@ -133,6 +150,11 @@ public final class CriMetadataSource implements ContainerMetadataSource {
         }
     }
 
+    /** The id of the container's pod sandbox, from the verbose info (containerd and CRI-O both say {@code sandboxID}). */
+    static String sandboxId(CriClient.ContainerStatus s) {
+        return blank(str(infoJson(s.info()).get("sandboxID")));
+    }
+
     /** Describes a pod sandbox ("pause" container) as a container of its pod. */
     static ContainerMetadata toMetadata(CriClient.SandboxStatus s) {
         Map<String, String> labels = new java.util.LinkedHashMap<>(s.labels());
@@ -143,7 +165,7 @@ public final class CriMetadataSource implements ContainerMetadataSource {
         String image = str(infoJson(s.info()).get("image"));
         String[] parts = ContainerMetadata.splitImage(image);
         return new ContainerMetadata(blank(s.podName()), image, null, parts[0], parts[1], parts[2], null, List.of(),
-                s.createdAt() > 0 ? s.createdAt() : null, labels);
+                s.createdAt() > 0 ? s.createdAt() : null, labels, blank(s.id()), blank(s.ip()), s.labels());
     }
 
     /** Maps a CRI container status to Vigil's (and Falco's) container fields. */

@@ -57,6 +57,10 @@ class ContainerdCriIT {
         assertThat(m.startTsNanos()).isNotNull();
         assertThat(m.startTsNanos()).isBetween(pod.startedAfterNanos() - 1_000_000_000L,
                 System.currentTimeMillis() * 1_000_000L + 1_000_000_000L);
+        // the pod sandbox, from the verbose info's sandboxID and PodSandboxStatus
+        assertThat(m.sandboxId()).isEqualTo(pod.sandboxId());
+        assertThat(m.podLabels()).containsEntry("app", "web-7d4b9");
+        assertThat(m.podIp()).as("a host-network pod has no address of its own").isNull();
     }
 
     @Test
@@ -70,6 +74,8 @@ class ContainerdCriIT {
         assertThat(m.labels()).containsEntry("app", "web-7d4b9");
         assertThat(m.image()).as("sandbox image from the verbose info").isEqualTo(ContainerdFixture.IMAGE);
         assertThat(m.startTsNanos()).isPositive();
+        assertThat(m.sandboxId()).isEqualTo(pod.sandboxId());
+        assertThat(m.podLabels()).containsEntry("app", "web-7d4b9");
     }
 
     @Test

@@ -157,6 +157,7 @@ class ProtoTest {
                         .string(1, "e".repeat(64))
                         .message(2, new Proto.Writer().string(1, "db-0").string(2, "uid-9").string(3, "data").int64(4, 1))
                         .int64(4, 1_700_000_000_000_000_000L)
+                        .message(5, new Proto.Writer().string(1, "10.244.1.7").message(2, new Proto.Writer().string(1, "fd00::7")))
                         .map(7, Map.of("tier", "db")))
                 .map(2, Map.of("info", "{\"image\":\"registry.k8s.io/pause:3.9\"}"))
                 .toByteArray();
@@ -169,5 +170,17 @@ class ProtoTest {
         assertThat(m.imageRepository()).isEqualTo("registry.k8s.io/pause");
         assertThat(m.imageTag()).isEqualTo("3.9");
         assertThat(m.startTsNanos()).isEqualTo(1_700_000_000_000_000_000L);
+        assertThat(m.sandboxId()).isEqualTo("e".repeat(64));
+        assertThat(m.podIp()).as("the primary address, not the additional ones").isEqualTo("10.244.1.7");
+        assertThat(m.podLabels()).containsExactly(Map.entry("tier", "db"));
+    }
+
+    @Test
+    void aContainersSandboxIsNamedByItsVerboseInfo() {
+        CriClient.ContainerStatus containerd = CriClient.parseContainerStatus(status("quay.io/x/y:1", "",
+                "{\"sandboxID\":\"" + "a".repeat(64) + "\",\"config\":{}}", false, 0));
+        assertThat(CriMetadataSource.sandboxId(containerd)).isEqualTo("a".repeat(64));
+        assertThat(CriMetadataSource.sandboxId(CriClient.parseContainerStatus(status("quay.io/x/y:1", "", "", false, 0))))
+                .as("no verbose info").isNull();
     }
 }

@@ -346,14 +346,23 @@ public final class CaptureReader implements Closeable {
                 mounts.add(new ContainerMetadata.Mount(c.str(), c.str(), c.str(), c.bool(), c.str()));
             }
             Long start = c.bool() ? c.svar() : null;
-            n = c.count(2);
-            Map<String, String> labels = new LinkedHashMap<>();
-            for (int i = 0; i < n; i++) {
-                labels.put(c.str(), c.str());
-            }
+            Map<String, String> labels = labels();
             m = new ContainerMetadata(cname, image, imageId, repo, tag, digest, priv == 0 ? null : priv == 2, mounts, start, labels);
+            if (c.remaining() > 0) {
+                // the pod sandbox came later, at the end: files without it leave the container outside a pod
+                m = m.withPod(c.ostr(), c.ostr(), labels());
+            }
         }
         return new ContainerSnapshot(fullId, runtime, m);
+    }
+
+    private Map<String, String> labels() throws Cursor.Bad {
+        int n = c.count(2);
+        Map<String, String> labels = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            labels.put(c.str(), c.str());
+        }
+        return labels;
     }
 
     private ProcessSnapshot process() throws Cursor.Bad {

@@ -222,14 +222,22 @@ public final class CaptureWriter implements Closeable {
             if (m.startTsNanos() != null) {
                 p.svar(m.startTsNanos());
             }
-            TreeMap<String, String> labels = new TreeMap<>(m.labels());
-            p.uvar(labels.size());
-            labels.forEach((k, v) -> {
-                p.str(k);
-                p.str(v);
-            });
+            labels(m.labels());
+            // added after the first release: the pod sandbox of a CRI container
+            p.ostr(m.sandboxId());
+            p.ostr(m.podIp());
+            labels(m.podLabels());
         }
         entry(T_CONTAINER);
+    }
+
+    private void labels(Map<String, String> labels) {
+        TreeMap<String, String> sorted = new TreeMap<>(labels);
+        p.uvar(sorted.size());
+        sorted.forEach((k, v) -> {
+            p.str(k);
+            p.str(v);
+        });
     }
 
     private void writeFact(HostFact f) throws IOException {

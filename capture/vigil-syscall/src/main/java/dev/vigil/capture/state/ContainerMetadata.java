@@ -18,10 +18,13 @@ import java.util.Objects;
  * @param mounts the container's mounts
  * @param startTsNanos when the container started, nanoseconds since the epoch
  * @param labels the container's labels
+ * @param sandboxId the full id of the container's pod sandbox (CRI runtimes), or null
+ * @param podIp the pod's primary IP address (CRI runtimes, pods with their own network), or null
+ * @param podLabels the pod's labels (CRI runtimes), empty when unknown
  */
 public record ContainerMetadata(String name, String image, String imageId, String imageRepository, String imageTag,
                                 String imageDigest, Boolean privileged, List<Mount> mounts, Long startTsNanos,
-                                Map<String, String> labels) {
+                                Map<String, String> labels, String sandboxId, String podIp, Map<String, String> podLabels) {
     public static final String POD_NAME_LABEL = "io.kubernetes.pod.name";
     public static final String POD_NAMESPACE_LABEL = "io.kubernetes.pod.namespace";
     public static final String POD_UID_LABEL = "io.kubernetes.pod.uid";
@@ -29,6 +32,21 @@ public record ContainerMetadata(String name, String image, String imageId, Strin
     public ContainerMetadata {
         mounts = mounts == null ? List.of() : List.copyOf(mounts);
         labels = labels == null ? Map.of() : Map.copyOf(labels);
+        podLabels = podLabels == null ? Map.of() : Map.copyOf(podLabels);
+    }
+
+    /** Metadata of a container outside a pod (no sandbox, pod IP or pod labels). */
+    public ContainerMetadata(String name, String image, String imageId, String imageRepository, String imageTag,
+                             String imageDigest, Boolean privileged, List<Mount> mounts, Long startTsNanos,
+                             Map<String, String> labels) {
+        this(name, image, imageId, imageRepository, imageTag, imageDigest, privileged, mounts, startTsNanos, labels, null, null,
+                Map.of());
+    }
+
+    /** The same metadata with the pod sandbox's id, IP address and labels. */
+    public ContainerMetadata withPod(String sandboxId, String podIp, Map<String, String> podLabels) {
+        return new ContainerMetadata(name, image, imageId, imageRepository, imageTag, imageDigest, privileged, mounts,
+                startTsNanos, labels, sandboxId, podIp, podLabels);
     }
 
     /** One mount, rendered by {@link #toString()} as Falco does: {@code source:dest:mode:rdwr:propagation}. */

@@ -22,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -85,23 +84,9 @@ class CaptureFileTest {
         Files.writeString(dir.resolve("group"), "root:x:0:\nalice:x:1000:\n");
         ContainerMetadata meta = new ContainerMetadata("web", "docker.io/library/nginx:1.27", "sha256:aaaa", "docker.io/library/nginx",
                 "1.27", null, true, List.of(new ContainerMetadata.Mount("/proc", "/host/proc", "ro", false, "rprivate")),
-                1_700_000_000_000_000_000L, Map.of("io.kubernetes.pod.name", "web-0", "x", "é"));
-        ContainerMetadataSource source = new ContainerMetadataSource() {
-            @Override
-            public String name() {
-                return "test";
-            }
-
-            @Override
-            public boolean supports(String runtime) {
-                return true;
-            }
-
-            @Override
-            public Optional<ContainerMetadata> lookup(String fullId) {
-                return Optional.of(meta);
-            }
-        };
+                1_700_000_000_000_000_000L, Map.of("io.kubernetes.pod.name", "web-0", "x", "é"))
+                .withPod("9c".repeat(32), "10.244.3.4", Map.of("app", "web", "é", "ü"));
+        ContainerMetadataSource source = new dev.vigil.capture.state.FixedMetadataSource(meta);
         int self = (int) ProcessHandle.current().pid();
         try (ServerSocket listening = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
              SyscallState state = SyscallState.builder().scanProc(false).etcDir(dir).metadataSources(List.of(source))
