@@ -397,11 +397,15 @@ static __always_inline void fill_exe_info(struct vg_exec *r, struct task_struct 
 				count_read_error();
 			flags |= upper ? VG_EXE_UPPER : VG_EXE_LOWER;
 		} else if (magic == VG_TMPFS_MAGIC || magic == VG_HUGETLBFS_MAGIC) {
-			/* memfd_create names its file "memfd:<name>" on the internal shm mount */
+			/* memfd_create names its file "memfd:<name>" on the internal shm
+			 * mount, with a pseudo dentry that has no parent directory (its
+			 * d_parent is itself): a file called "memfd:x" in /dev/shm is not one */
 			char name[6] = {};
-			const unsigned char *dname = BPF_CORE_READ(file, f_path.dentry, d_name.name);
+			struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+			const unsigned char *dname = BPF_CORE_READ(dentry, d_name.name);
 
-			if (dname && !bpf_probe_read_kernel(name, sizeof(name), dname) && name[0] == 'm' && name[1] == 'e' &&
+			if (dentry && BPF_CORE_READ(dentry, d_parent) == dentry && dname &&
+			    !bpf_probe_read_kernel(name, sizeof(name), dname) && name[0] == 'm' && name[1] == 'e' &&
 			    name[2] == 'm' && name[3] == 'f' && name[4] == 'd' && name[5] == ':')
 				flags |= VG_EXE_MEMFD;
 		}
@@ -887,12 +891,16 @@ static __always_inline void emit_generic(struct task_struct *task, bool btf, str
 		r->path1_len = 0;
 		r->path2_len = 0;
 		r->pad = 0;
-		/* read-like calls return the bytes read, write-like the bytes written;
-		 * poll's array has args[1] entries of 8 bytes */
-		if (poll)
+		/* read-like calls return the bytes read, write-like the bytes written,
+		 * but recvfrom with MSG_TRUNC returns the datagram's length, which may
+		 * exceed the buffer (args[2]); poll's array has args[1] entries of 8 bytes */
+		if (poll) {
 			n = args[1] < VG_IO_SNAPLEN / 8 ? args[1] * 8 : VG_IO_SNAPLEN;
-		else
-			n = ret < VG_IO_SNAPLEN ? ret : VG_IO_SNAPLEN;
+		} else {
+			__u64 len = (__u64)ret < args[2] ? (__u64)ret : args[2];
+
+			n = len < VG_IO_SNAPLEN ? len : VG_IO_SNAPLEN;
+		}
 		n &= VG_IO_MASK;
 		if (bpf_probe_read_user(r->data, n, (const void *)(poll ? args[0] : args[1]))) {
 			count_read_error();

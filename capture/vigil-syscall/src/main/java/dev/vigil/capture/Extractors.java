@@ -157,21 +157,23 @@ final class Extractors {
     }
 
     /**
-     * {@code evt.buflen*}: the bytes a successful I/O call transferred (its return value), when the call
-     * reads ({@code in}) or writes ({@code out}) as asked and its fd is a file or a network socket as asked.
+     * {@code evt.buflen*}, as libsinsp: the bytes a successful I/O call transferred (its return value), for
+     * every read or write call (with or without a buffer the probe copies) on a descriptor the fd table
+     * knows, when the call reads ({@code in}) or writes ({@code out}) as asked and its fd is a file or an
+     * IPv4/IPv6 socket as asked.
      */
     private static long buflen(LiveEvent e, boolean in, boolean out, boolean file, boolean net) {
-        if (!isIo(e) || e.rec.ret() < 0) {
+        RawRecord.Kind k = e.rec.kind();
+        if (k != RawRecord.Kind.GENERIC && k != RawRecord.Kind.ENDPOINT || e.fd == null || e.rec.ret() < 0) {
             return NONE;
         }
         boolean reads = IO_READ.contains(e.typeName);
-        if (reads ? !in : !out) {
+        if (!reads && !IO_WRITE.contains(e.typeName) || (reads ? !in : !out)) {
             return NONE;
         }
         if (!file || !net) {
-            FdInfo fd = e.fd;
-            boolean isNet = fd != null && (fd.type() == FdType.IPV4 || fd.type() == FdType.IPV6);
-            boolean isFile = fd != null && fd.type() == FdType.FILE;
+            boolean isNet = e.fd.type().isIp();
+            boolean isFile = e.fd.type() == FdType.FILE;
             if (!(file && isFile || net && isNet)) {
                 return NONE;
             }
@@ -707,44 +709,35 @@ final class Extractors {
     // ================================================================= fdlist
 
     /**
-     * {@code fdlist.*} of a poll or ppoll: for each polled descriptor (the probe carries the first ten
-     * entries of the pollfd array), its number, name, or socket endpoints, joined with commas; absent
-     * when nothing is known. Falco extracts these from the enter event, whose arguments Vigil's exit
-     * events carry.
+     * {@code fdlist.*} of a poll or ppoll, as libsinsp extracts them: for each polled descriptor (the
+     * probe carries the first ten entries of the pollfd array) its number, its name ({@code <NA>} when
+     * the fd table does not know it or it has none), or, for connected IPv4/IPv6 sockets only, the
+     * client address and port and the server port; the server address also of listening sockets.
+     * Joined with commas; absent when empty. Only the fd table is consulted (no /proc read), so a
+     * replay gives what the live agent gave. Falco reads them on the enter event, whose arguments
+     * Vigil's exit events carry.
      */
     private static Extractor fdlist(String name) {
         return memo(e -> {
             RawRecord r = e.rec;
-            if (r.kind() != RawRecord.Kind.GENERIC || !("poll".equals(e.typeName) || "ppoll".equals(e.typeName))) {
+            if (e.proc == null || r.kind() != RawRecord.Kind.GENERIC
+                    || !("poll".equals(e.typeName) || "ppoll".equals(e.typeName))) {
                 return null;
             }
             byte[] b = r.ioBytes();
             StringBuilder sb = new StringBuilder();
             for (int i = 0; i + 8 <= b.length; i += 8) {
                 int fd = (b[i] & 0xff) | (b[i + 1] & 0xff) << 8 | (b[i + 2] & 0xff) << 16 | b[i + 3] << 24;
-                if (name.equals("fdlist.nums")) {
-                    sb.append(fd).append(',');
-                    continue;
-                }
-                FdInfo f = e.proc == null || fd < 0 ? null : e.state.fd(e.proc, fd);
-                if (f == null) {
-                    continue;
-                }
-                if (name.equals("fdlist.names")) {
-                    if (!f.name().isEmpty()) {
-                        sb.append(f.name()).append(',');
-                    }
-                    continue;
-                }
-                if (!f.type().isIp()) {
-                    continue;
-                }
-                e.state.resolveSocket(e.proc, f);
+                FdInfo f = fd < 0 ? null : e.proc.fd(fd);
+                boolean ip = f != null && f.type().isIp();
+                boolean connected = ip && !f.isListening();
                 Object v = switch (name) {
-                    case "fdlist.cips" -> f.clientIp();
-                    case "fdlist.sips" -> f.serverIp();
-                    case "fdlist.cports" -> f.clientPort() < 0 ? null : f.clientPort();
-                    default -> f.serverPort() < 0 ? null : f.serverPort();
+                    case "fdlist.nums" -> fd;
+                    case "fdlist.names" -> f == null || f.name().isEmpty() ? "<NA>" : f.name();
+                    case "fdlist.cips" -> connected ? f.clientIp() : null;
+                    case "fdlist.sips" -> ip ? f.serverIp() : null;
+                    case "fdlist.cports" -> connected && f.clientPort() >= 0 ? f.clientPort() : null;
+                    default -> connected && f.serverPort() >= 0 ? f.serverPort() : null;
                 };
                 if (v != null) {
                     sb.append(v).append(',');

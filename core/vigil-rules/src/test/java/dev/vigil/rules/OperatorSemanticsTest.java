@@ -132,6 +132,16 @@ class OperatorSemanticsTest {
                 t("proc.name regex \"[a-z&&[^b]]+\"", false, "proc.name", "abc"),
                 t("proc.name regex \"[a&]+\"", true, "proc.name", "a&a"),
                 t("proc.name regex \"\\\\Q(?=\\\\E.\"", true, "proc.name", "(?=x"),
+                // RE2 octal codes (up to three digits; a single non-zero digit is a backreference)
+                t("proc.name regex \"\\\\101b\"", true, "proc.name", "Ab"),
+                t("proc.name regex \"x\\\\0y\"", true, "proc.name", "x\u0000y"),
+                t("proc.name regex \"\\\\12\"", true, "proc.name", "\n"),
+                // a brace that does not start a repetition is a plain character in RE2
+                t("proc.name regex \"a{b\"", true, "proc.name", "a{b"),
+                t("proc.name regex \"a{,2}\"", true, "proc.name", "a{,2}"),
+                t("proc.name regex \"a\\\\{2}+\"", true, "proc.name", "a{2}}"),
+                t("proc.name regex \"a{2}b\"", true, "proc.name", "aab"),
+                t("proc.name regex \"(?i)CAT\"", true, "proc.name", "cat"),
                 // pmatch: component-wise path prefixes
                 t("fd.name pmatch (/var/run)", true, "fd.name", "/var/run"),
                 t("fd.name pmatch (/var/run)", true, "fd.name", "/var/run/docker.sock"),
@@ -447,6 +457,9 @@ class OperatorSemanticsTest {
                 Arguments.of(SYSCALL, "proc.name regex \"a*+\"", "possessive quantifiers are not supported (RE2 syntax): *+"),
                 Arguments.of(SYSCALL, "proc.name regex \"a?+\"", "possessive quantifiers are not supported (RE2 syntax): ?+"),
                 Arguments.of(SYSCALL, "proc.name regex \"a{2,3}+\"", "possessive quantifiers are not supported (RE2 syntax): }+"),
+                Arguments.of(SYSCALL, "proc.name regex \"(a)\\\\8\"", "backreferences are not supported (RE2 syntax): \\8"),
+                Arguments.of(SYSCALL, "proc.name regex \"(?U)a+\"", "the ungreedy flag is not supported: (?U"),
+                Arguments.of(SYSCALL, "proc.name regex \"(?x)a\"", "invalid or unsupported Perl syntax: (?x"),
                 Arguments.of(SYSCALL, "proc.name regex anyof (a, \"(x)\\\\1\")", "backreferences are not supported"),
                 Arguments.of(SYSCALL, "proc.name regex \"[[:letters:]]\"", "invalid character class range: [:letters:]"),
                 Arguments.of(SYSCALL, "tolower(proc.aname) = x", "does not support transformers"),

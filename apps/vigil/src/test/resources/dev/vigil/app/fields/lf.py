@@ -100,6 +100,7 @@ def do_poll(p):
     poller = select.poll()
     poller.register(fd, select.POLLIN)
     poller.register(cli.fileno(), select.POLLIN)
+    poller.register(999, select.POLLIN)  # not open: POLLNVAL
     ready = poller.poll(0)
     out(fd=fd, sfd=cli.fileno(), sport=srv.getsockname()[1], cport=cli.getsockname()[1], ret=len(ready))
 

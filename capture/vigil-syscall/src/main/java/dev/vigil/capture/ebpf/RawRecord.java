@@ -136,7 +136,8 @@ public final class RawRecord {
 
     /**
      * Bytes of the I/O buffer a GENERIC record of read, write, pread64, pwrite64 or recvfrom carries: the
-     * first {@value RecordLayout#IO_SNAPLEN} bytes the call transferred (0 for other records and failed calls).
+     * first {@value RecordLayout#IO_SNAPLEN} bytes the call transferred (0 for other records and failed calls);
+     * for poll and ppoll, the first entries of the pollfd array (8 bytes each).
      */
     public int ioLength() {
         return ioLength;

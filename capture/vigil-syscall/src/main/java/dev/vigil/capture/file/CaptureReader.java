@@ -569,9 +569,7 @@ public final class CaptureReader implements Closeable {
         // the CPU and a GENERIC record's I/O bytes came later, at the end: files without them leave the CPU
         // unknown and no I/O bytes
         r.setCpu(c.remaining() > 0 ? c.sint() : -1);
-        if (kind == RawRecord.Kind.GENERIC) {
-            r.setIo(io, c.remaining() > 0 ? c.blobInto(io) : 0);
-        }
+        r.setIo(io, kind == RawRecord.Kind.GENERIC && c.remaining() > 0 ? c.blobInto(io) : 0);
         r.setHeader(kind, mono, cgroup, ret, pid, tid, ppid, uid, gid, nr, comm);
         lastMono = mono;
     }

@@ -375,6 +375,8 @@ class ProbeTest {
                     + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
                     + "s.sendto(b'\\xca\\xfe\\xba\\xbe\\x00\\x01class', r.getsockname())\n"
                     + "r.recvfrom(64)\n"
+                    + "s.sendto(b'T' * 100, r.getsockname())\n"
+                    + "r.recvfrom(4, socket.MSG_TRUNC)\n"
                     + "import select\n"
                     + "p = select.poll()\n"
                     + "for f in range(12):\n    p.register(100 + f, select.POLLIN)\n"
@@ -390,9 +392,10 @@ class ProbeTest {
                     && s.pid == pid && s.nr == Syscalls.number("read") && s.ret == -9);
             Expect recv = new Expect("recvfrom by python " + pid, s -> s.kind == RawRecord.Kind.GENERIC
                     && s.pid == pid && s.nr == Syscalls.number("recvfrom") && s.ret == 11);
+            Expect truncated = io(pid, "recvfrom", 100, "TTTT");
             Expect poll = new Expect("poll by python " + pid, s -> s.kind == RawRecord.Kind.GENERIC && s.pid == pid
                     && s.nr == Syscalls.number("poll") && s.arg1 == 12);
-            c.awaitAll(write, pwrite, read, pread, failed, recv, poll);
+            c.awaitAll(write, pwrite, read, pread, failed, recv, truncated, poll);
             byte[] fds = c.first(poll).io;
             assertThat(fds).as("the first ten pollfd entries").hasSize(RawRecord.IO_SNAPLEN);
             for (int i = 0; i < 10; i++) {
@@ -415,7 +418,14 @@ class ProbeTest {
         try (Probe probe = Probe.open(config(SELF))) {
             probe.select(Set.of(), true, false, false);
             Collector c = new Collector(probe);
-            String pid = PythonChild.run("import os, sys\n"
+            String shm = "/dev/shm/memfd:vg_probe_shm_" + SELF;
+            String pid = PythonChild.run("import os, shutil, sys\n"
+                    + "shutil.copy('/bin/true', '" + shm + "')\n"
+                    + "os.chmod('" + shm + "', 0o755)\n"
+                    + "child = os.fork()\n"
+                    + "if child == 0:\n    os.execv('" + shm + "', ['shm'])\n"
+                    + "os.waitpid(child, 0)\n"
+                    + "os.unlink('" + shm + "')\n"
                     + "fd = os.memfd_create('vg_probe_memfd', 0)\n"
                     + "os.write(fd, open('/bin/true', 'rb').read())\n"
                     + "print(os.getpid(), flush=True)\n"
@@ -423,8 +433,11 @@ class ProbeTest {
             // the same process first executed python, then the memfd
             Expect exec = new Expect("EXEC of a memfd by " + pid, s -> s.kind == RawRecord.Kind.EXEC
                     && s.pid == Integer.parseInt(pid) && s.exeFromMemfd);
-            c.awaitAll(exec);
+            Expect shmExec = new Expect("EXEC of " + shm, s -> s.kind == RawRecord.Kind.EXEC && s.ppid == Integer.parseInt(pid)
+                    && s.filename.equals(shm));
+            c.awaitAll(exec, shmExec);
             assertThat(c.first(exec).exeName).isEqualTo("memfd:vg_probe_memfd");
+            assertThat(c.first(shmExec).exeFromMemfd).as("a file named memfd:... in /dev/shm is not a memfd").isFalse();
             assertThat(c.seen).filteredOn(s -> s.kind == RawRecord.Kind.EXEC && !s.exeFromMemfd)
                     .allSatisfy(s -> assertThat(s.exeName).isEmpty());
         }

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  */
 final class Re2Syntax {
     private static final List<String> LOOKAROUND = List.of("(?=", "(?!", "(?<=", "(?<!");
-    private static final Pattern COUNTED_REPETITION_END = Pattern.compile("\\{\\d+(,\\d*)?}$");
+    private static final Pattern COUNTED_REPETITION = Pattern.compile("\\{\\d+(,\\d*)?}");
 
     private Re2Syntax() {}
 
@@ -38,6 +38,16 @@ final class Re2Syntax {
                 if (n == 'Q') {
                     int end = p.indexOf("\\E", i + 2);
                     next = end < 0 ? p.length() : end + 2;
+                } else if (n >= '0' && n <= '7' && (n == '0' || next < p.length() && isOctal(p.charAt(next)))) {
+                    // an octal character code of up to three digits ("\\0", "\\012", "\\101"); Java spells them "\\0nnn"
+                    int code = n - '0';
+                    for (int d = 0; d < 2 && next < p.length() && isOctal(p.charAt(next)); d++) {
+                        code = code * 8 + p.charAt(next++) - '0';
+                    }
+                    out.append("\\x{").append(Integer.toHexString(code)).append('}');
+                    i = next - 1;
+                    afterRepetition = false;
+                    continue;
                 } else if (n >= '1' && n <= '9' || n == 'k') {
                     throw new IllegalArgumentException("backreferences are not supported (RE2 syntax): \\" + n);
                 }
@@ -87,6 +97,7 @@ final class Re2Syntax {
                         out.append('(');
                         i = named.end() - 1;
                     } else if (p.startsWith("(?", i)) {
+                        checkFlags(p, i + 2);
                         out.append("(?");
                         i++;
                     } else {
@@ -101,9 +112,21 @@ final class Re2Syntax {
                     out.append(c);
                     afterRepetition = true;
                 }
+                case '{' -> {
+                    java.util.regex.Matcher counted = COUNTED_REPETITION.matcher(p).region(i, p.length());
+                    if (counted.lookingAt()) {
+                        out.append(p, i, counted.end());
+                        i = counted.end() - 1;
+                        afterRepetition = true;
+                    } else {
+                        // not a repetition: a plain character in RE2, an error in Java
+                        out.append("\\{");
+                        afterRepetition = false;
+                    }
+                }
                 case '}' -> {
-                    out.append(c);
-                    afterRepetition = COUNTED_REPETITION_END.matcher(p.substring(0, i + 1)).find();
+                    out.append("\\}");
+                    afterRepetition = false;
                 }
                 default -> {
                     out.append(c);
@@ -112,6 +135,34 @@ final class Re2Syntax {
             }
         }
         return out.toString();
+    }
+
+    private static boolean isOctal(char c) {
+        return c >= '0' && c <= '7';
+    }
+
+    /**
+     * The flags of a {@code (?flags)} or {@code (?flags:...)} group starting at {@code from}: RE2 knows
+     * {@code i}, {@code m}, {@code s} and {@code U} (ungreedy), which Java does not have (its {@code U}
+     * means Unicode classes, so it would silently change the meaning).
+     */
+    private static void checkFlags(String p, int from) {
+        int end = from;
+        while (end < p.length() && (Character.isLetter(p.charAt(end)) || p.charAt(end) == '-')) {
+            end++;
+        }
+        if (end == from || end >= p.length() || p.charAt(end) != ')' && p.charAt(end) != ':') {
+            return; // not a flag group: named groups and the like are handled by the caller or by Pattern
+        }
+        for (int k = from; k < end; k++) {
+            char f = p.charAt(k);
+            if (f == 'U') {
+                throw new IllegalArgumentException("the ungreedy flag is not supported: (?" + p.substring(from, end));
+            }
+            if (f != 'i' && f != 'm' && f != 's' && f != '-') {
+                throw new IllegalArgumentException("invalid or unsupported Perl syntax: (?" + p.substring(from, end));
+            }
+        }
     }
 
     /** Java's spelling of an RE2 POSIX class ({@code [:alpha:]}, {@code [:^digit:]}), written inside a bracket. */
