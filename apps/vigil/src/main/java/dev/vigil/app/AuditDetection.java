@@ -41,8 +41,9 @@ final class AuditDetection {
         private final PrintWriter out;
         private final Forwarder forwarder;
         private final boolean ownsForwarder;
-        private long events;
-        private long alerts;
+        // written under this object's lock (detect), read without it by metrics scrapes
+        private volatile long events;
+        private volatile long alerts;
 
         /** {@code forwarder} (may be null) is closed with the detector when {@code ownsForwarder}. */
         Detector(RuleSet rules, PrintWriter out, Forwarder forwarder, boolean ownsForwarder) {
@@ -77,7 +78,12 @@ final class AuditDetection {
         }
 
         /** Events evaluated and alerts raised, as Prometheus metrics. */
-        synchronized void metrics(dev.vigil.pipeline.PrometheusText t) {
+        /** The metrics of the outputs this detector delivers to, when it owns them (`vigil audit serve --output`). */
+        String outputMetrics() {
+            return forwarder == null || !ownsForwarder ? "" : ForwardMetrics.render(forwarder, null);
+        }
+
+        void metrics(dev.vigil.pipeline.PrometheusText t) {
             t.counter("vigil_audit_detection_events_total", "Newly stored audit events evaluated by the k8s_audit rules.", events);
             t.counter("vigil_audit_detection_alerts_total", "Alerts raised by the k8s_audit rules.", alerts);
         }

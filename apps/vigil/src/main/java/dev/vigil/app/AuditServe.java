@@ -143,8 +143,8 @@ final class AuditServe implements Callable<Integer> {
             }
             MetricsEndpoint endpoint = null;
             try {
-                server.start();
                 if (metricsListen != null) {
+                    // before the webhook: a taken metrics port ends the command before any batch is accepted
                     try {
                         endpoint = MetricsEndpoint.start(metricsListen, () -> {
                             dev.vigil.pipeline.PrometheusText t = new dev.vigil.pipeline.PrometheusText();
@@ -152,13 +152,14 @@ final class AuditServe implements Callable<Integer> {
                             if (detector != null) {
                                 detector.metrics(t);
                             }
-                            return t.render();
+                            return t.render() + (detector == null ? "" : detector.outputMetrics());
                         }, err, "audit metrics");
                     } catch (IOException e) {
                         err.println("vigil: audit serve: cannot listen on " + metricsListen + " for metrics: " + e.getMessage());
                         return 2;
                     }
                 }
+                server.start();
                 InetSocketAddress a = server.address();
                 out.println("vigil: serving the audit webhook on " + (config.tls() == null ? "http" : "https") + "://"
                         + listen.substring(0, listen.lastIndexOf(':')) + ":" + a.getPort() + config.path() + " (store " + store + ")");

@@ -391,6 +391,17 @@ class AuditWebhookServeTest {
     }
 
     @Test
+    void aTakenMetricsPortEndsTheCommandBeforeServing() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            CliTest.Result r = CliTest.run("audit", "serve", "--listen", "127.0.0.1:0", "--store", tmp.resolve("taken").toString(),
+                    "--plain-http", "--token-file", tokenFile("t").toString(), "--metrics-listen", "127.0.0.1:" + taken.getLocalPort());
+            assertThat(r.code()).as(r.out() + r.err()).isEqualTo(2);
+            assertThat(r.err()).contains("cannot listen on 127.0.0.1:" + taken.getLocalPort() + " for metrics");
+            assertThat(r.out()).doesNotContain("serving the audit webhook");
+        }
+    }
+
+    @Test
     void theBodyLimitIsAtLeast64MebibytesAndAnswers413Above() throws Exception {
         AuditServe cmd = new AuditServe();
         new CommandLine(cmd).parseArgs("--listen", "127.0.0.1:0", "--store", tmp.resolve("x").toString(), "--plain-http", "--token-file",

@@ -940,15 +940,24 @@ final class Extractors {
         };
     }
 
-    /** Labels as Falco lists them: {@code key:value} items sorted by key, joined with commas. */
+    /**
+     * Labels as Falco's container plugin lists them: sorted by key, {@code key:value} (just {@code key}
+     * for an empty value), joined with {@code ", "}, leaving out kubelet's internal {@code io.kubernetes.*}
+     * labels and {@code annotation.*} entries; empty when nothing is left.
+     */
     private static String joinLabels(java.util.Map<String, String> labels) {
         StringBuilder sb = new StringBuilder();
-        labels.entrySet().stream().sorted(java.util.Map.Entry.comparingByKey()).forEach(en -> {
-            if (!sb.isEmpty()) {
-                sb.append(',');
-            }
-            sb.append(en.getKey()).append(':').append(en.getValue());
-        });
+        labels.entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+                .filter(en -> !en.getKey().startsWith("io.kubernetes.") && !en.getKey().startsWith("annotation."))
+                .forEach(en -> {
+                    if (!sb.isEmpty()) {
+                        sb.append(", ");
+                    }
+                    sb.append(en.getKey());
+                    if (!en.getValue().isEmpty()) {
+                        sb.append(':').append(en.getValue());
+                    }
+                });
         return sb.toString();
     }
 

@@ -570,7 +570,8 @@ class LiveEventTest {
         String sandbox = "5b".repeat(32);
         dev.vigil.capture.state.ContainerMetadata meta = new dev.vigil.capture.state.ContainerMetadata("app", "quay.io/x/app:2",
                 null, "quay.io/x/app", "2", null, false, List.of(), null, java.util.Map.of("io.kubernetes.pod.name", "web-0"))
-                .withPod(sandbox, "10.244.0.9", java.util.Map.of("app", "web", "tier", "front"));
+                .withPod(sandbox, "10.244.0.9", java.util.Map.of("app", "web", "tier", "front", "canary", "",
+                        "io.kubernetes.pod.name", "web-0", "annotation.x", "y"));
         dev.vigil.capture.state.ContainerMetadataSource source = new dev.vigil.capture.state.FixedMetadataSource(meta);
         state = SyscallState.builder().scanProc(false).etcDir(etc).metadataSources(List.of(source))
                 .clock(new WallClock(() -> WALL0, () -> MONO0)).build();
@@ -585,7 +586,9 @@ class LiveEventTest {
         assertThat(v.get("container.ip")).isEqualTo("10.244.0.9");
         assertThat(v.get("k8s.pod.label[tier]")).isEqualTo("front");
         assertThat(v.get("k8s.pod.label[none]")).isNull();
-        assertThat(v.get("k8s.pod.labels")).isEqualTo("app:web,tier:front");
+        // as Falco's container plugin: ", " between items, no kubelet or annotation entries, a bare key for an empty value
+        assertThat(v.get("k8s.pod.labels")).isEqualTo("app:web, canary, tier:front");
+        assertThat(v.get("container.labels")).as("only kubelet's labels: nothing left").isEqualTo("");
     }
 
     @Test

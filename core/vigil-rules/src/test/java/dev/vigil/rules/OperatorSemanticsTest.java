@@ -142,6 +142,10 @@ class OperatorSemanticsTest {
                 t("proc.name regex \"a\\\\{2}+\"", true, "proc.name", "a{2}}"),
                 t("proc.name regex \"a{2}b\"", true, "proc.name", "aab"),
                 t("proc.name regex \"(?i)CAT\"", true, "proc.name", "cat"),
+                // escapes whose braces are theirs
+                t("proc.name regex \"\\\\x{4a}\\\\x{1F600}\"", true, "proc.name", "J\uD83D\uDE00"),
+                t("proc.name regex \"\\\\p{Greek}+\\\\P{Lu}\"", true, "proc.name", "\u03b1\u03b2x"),
+                t("proc.name regex \"\\\\p{^Greek}\\\\p{L}\\\\pN\"", true, "proc.name", "xy1"),
                 // pmatch: component-wise path prefixes
                 t("fd.name pmatch (/var/run)", true, "fd.name", "/var/run"),
                 t("fd.name pmatch (/var/run)", true, "fd.name", "/var/run/docker.sock"),

@@ -133,11 +133,14 @@ public final class CriMetadataSource implements ContainerMetadataSource {
             try {
                 CriClient.SandboxStatus pod = client.podSandboxStatus(sandbox, false);
                 return Optional.of(m.withPod(sandbox, blank(pod.ip()), pod.labels()));
-            } catch (GrpcException e) {
-                if (e.status() != GrpcException.NOT_FOUND) {
-                    throw e;
+            } catch (IOException e) {
+                // the pod is gone already (NOT_FOUND), or the runtime failed this second call: the
+                // container's own metadata stands, without the pod's address and labels
+                if (!(e instanceof GrpcException g && g.status() == GrpcException.NOT_FOUND)) {
+                    LOG.log(System.Logger.Level.WARNING, "{0}: pod sandbox {1} of container {2}: {3}", name(), sandbox, fullId,
+                            e.getMessage());
                 }
-                return Optional.of(m.withPod(sandbox, null, Map.of())); // the pod is gone already
+                return Optional.of(m.withPod(sandbox, null, Map.of()));
             }
         }
         try {

@@ -38,6 +38,21 @@ final class Re2Syntax {
                 if (n == 'Q') {
                     int end = p.indexOf("\\E", i + 2);
                     next = end < 0 ? p.length() : end + 2;
+                } else if ((n == 'p' || n == 'P') && next < p.length() && p.charAt(next) == '{' && p.indexOf('}', next) > 0) {
+                    // \p{Greek}, \P{Lu}, \p{^Greek}: RE2 names scripts and categories alike; Java wants
+                    // "Is" before a script (and accepts it before a category)
+                    int end = p.indexOf('}', next);
+                    String name = p.substring(next + 1, end);
+                    boolean negated = name.startsWith("^");
+                    out.append('\\').append((n == 'P') != negated ? 'P' : 'p').append("{Is")
+                            .append(negated ? name.substring(1) : name).append('}');
+                    i = end;
+                    afterRepetition = false;
+                    continue;
+                } else if (n == 'x' && next < p.length() && p.charAt(next) == '{') {
+                    // \x{1F600}: the braces belong to the escape
+                    int end = p.indexOf('}', next);
+                    next = end < 0 ? p.length() : end + 1;
                 } else if (n >= '0' && n <= '7' && (n == '0' || next < p.length() && isOctal(p.charAt(next)))) {
                     // an octal character code of up to three digits ("\\0", "\\012", "\\101"); Java spells them "\\0nnn"
                     int code = n - '0';

@@ -79,8 +79,9 @@ public final class AuditLogFollower implements Closeable {
     private final int chunkBytes;
 
     private Source current;
-    private long events;
-    private long malformed;
+    // written under this object's lock, read without it (metrics scrapes must not wait for a poll)
+    private volatile long events;
+    private volatile long malformed;
     private volatile boolean stopped;
     private ScheduledFuture<?> task;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
@@ -104,12 +105,12 @@ public final class AuditLogFollower implements Closeable {
     }
 
     /** Events handed to the sink so far. */
-    public synchronized long events() {
+    public long events() {
         return events;
     }
 
     /** Malformed lines reported so far. */
-    public synchronized long malformed() {
+    public long malformed() {
         return malformed;
     }
 
