@@ -142,6 +142,10 @@ class OperatorSemanticsTest {
                 t("proc.name regex \"a\\\\{2}+\"", true, "proc.name", "a{2}}"),
                 t("proc.name regex \"a{2}b\"", true, "proc.name", "aab"),
                 t("proc.name regex \"(?i)CAT\"", true, "proc.name", "cat"),
+                // as RE2: '.' stops only at a newline, (?i) folds beyond ASCII
+                t("proc.name regex \"a.b\"", true, "proc.name", "a\rb"),
+                t("proc.name regex \"a.b\"", false, "proc.name", "a\nb"),
+                t("proc.name regex \"(?i)\u00e9t\u00e9\"", true, "proc.name", "\u00c9T\u00c9"),
                 // escapes whose braces are theirs
                 t("proc.name regex \"\\\\x{4a}\\\\x{1F600}\"", true, "proc.name", "J\uD83D\uDE00"),
                 t("proc.name regex \"\\\\p{Greek}+\\\\P{Lu}\"", true, "proc.name", "\u03b1\u03b2x"),

@@ -477,7 +477,7 @@ public final class FilterCompiler {
                     case "iglob" -> new Matcher.GlobMatcher(value, true);
                     case "regex" -> {
                         try {
-                            yield new Matcher.RegexMatcher(Pattern.compile(Re2Syntax.toJava(value)));
+                            yield new Matcher.RegexMatcher(Pattern.compile(Re2Syntax.toJava(value), Re2Syntax.FLAGS));
                         } catch (PatternSyntaxException bad) {
                             throw new FilterCompileException("invalid regular expression '" + value + "': " + bad.getDescription(), offset, false);
                         } catch (IllegalArgumentException refused) {

@@ -13,6 +13,13 @@ final class Re2Syntax {
     private static final List<String> LOOKAROUND = List.of("(?=", "(?!", "(?<=", "(?<!");
     private static final Pattern COUNTED_REPETITION = Pattern.compile("\\{\\d+(,\\d*)?}");
 
+    /**
+     * Java flags that give RE2's meaning: {@code .} stops only at {@code \n} (Java's also stops at
+     * {@code \r}, {@code \u0085}, {@code \u2028}, {@code \u2029}), and {@code (?i)} folds Unicode
+     * letters, not only ASCII ones.
+     */
+    static final int FLAGS = Pattern.UNIX_LINES | Pattern.UNICODE_CASE;
+
     private Re2Syntax() {}
 
     /**
