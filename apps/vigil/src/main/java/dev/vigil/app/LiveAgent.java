@@ -89,6 +89,7 @@ final class LiveAgent {
 
     LiveAgent(RuleSet rules, RuleMatching matching, boolean json, PrintWriter out, PrintWriter err, Duration statsInterval) {
         this.rules = rules;
+        this.publishedRules = rules.runningRules().size();
         this.matching = matching;
         this.json = json;
         this.out = out;
@@ -163,6 +164,7 @@ final class LiveAgent {
     /** Swaps in a new rule set: new event view over the same state, new kernel selection, new names to resolve. */
     private void install(RuleSet fresh, SyscallState state, Probe probe) {
         rules = fresh;
+        publishedRules = fresh.runningRules().size();
         event = new LiveEvent(fresh.slots(), state);
         // fd.*.name fields answer from resolved domain names: resolve the names the rules use ahead of time
         for (String field : DOMAIN_NAME_FIELDS) {
@@ -240,7 +242,6 @@ final class LiveAgent {
                     var k = probe.stats();
                     publishedDrops = k.drops();
                     publishedReadErrors = k.readErrors();
-                    publishedRules = rules.runningRules().size();
                     nextPublish = now + 1_000_000_000L;
                 }
                 if (now >= nextStats) {

@@ -84,7 +84,7 @@ class RunMetricsTest {
             String body = last[0];
             assertThat(value(body, "vigil_agent_events_total")).isPositive();
             assertThat(value(body, "vigil_agent_alerts_total")).isPositive();
-            assertThat(value(body, "vigil_agent_rules_running")).isEqualTo(1);
+            assertThat(value(body, "vigil_agent_rules_running")).as("%s%n%s", body, err).isEqualTo(1);
             assertThat(body).contains("# TYPE vigil_agent_kernel_drops_total counter", "vigil_forward_alerts_total");
             assertThat(value(body, "vigil_audit_webhook_events_stored_total")).isEqualTo(5);
             assertThat(value(body, "vigil_audit_webhook_batches_total")).isEqualTo(1);
