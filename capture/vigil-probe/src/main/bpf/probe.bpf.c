@@ -869,6 +869,22 @@ static __always_inline __u32 put_user_path(__u8 *buf, __u32 off, __u64 uptr)
 	return n;
 }
 
+/* The fixed part of a GENERIC record, with its regions empty. */
+static __always_inline void fill_generic(struct vg_generic *r, struct task_struct *task, bool btf, long nr, long ret,
+					 __u64 *args)
+{
+	int i;
+
+	fill_hdr(&r->h, task, btf, VG_KIND_GENERIC, nr, ret);
+	for (i = 0; i < 6; i++)
+		r->args[i] = args[i];
+	r->path1_len = 0;
+	r->path2_len = 0;
+	r->io_len = 0;
+	r->pad = 0;
+	r->h.len = sizeof(*r);
+}
+
 static __always_inline void emit_generic(struct task_struct *task, bool btf, struct vg_settings *cfg, long nr,
 					 long ret, __u64 *args)
 {
@@ -879,18 +895,24 @@ static __always_inline void emit_generic(struct task_struct *task, bool btf, str
 				     nr == VG_NR_PWRITE64 || nr == VG_NR_RECVFROM);
 	struct vg_generic *r;
 	__u32 off = sizeof(*r), n;
-	int i;
 
-	if (io) {
-		r = scratch();
-		if (!r)
+	if (!io && !paths) {
+		r = bpf_ringbuf_reserve(&vg_events, sizeof(*r), 0);
+		if (!r) {
+			count_result(-1);
 			return;
-		fill_hdr(&r->h, task, btf, VG_KIND_GENERIC, nr, ret);
-		for (i = 0; i < 6; i++)
-			r->args[i] = args[i];
-		r->path1_len = 0;
-		r->path2_len = 0;
-		r->pad = 0;
+		}
+		fill_generic(r, task, btf, nr, ret, args);
+		bpf_ringbuf_submit(r, wake_flags(cfg));
+		count_result(0);
+		return;
+	}
+	/* variable regions: assembled in the scratch buffer */
+	r = scratch();
+	if (!r)
+		return;
+	fill_generic(r, task, btf, nr, ret, args);
+	if (io) {
 		/* read-like calls return the bytes read, write-like the bytes written,
 		 * but recvfrom with MSG_TRUNC returns the datagram's length, which may
 		 * exceed the buffer (args[2]); poll's array has args[1] entries of 8 bytes */
@@ -907,47 +929,19 @@ static __always_inline void emit_generic(struct task_struct *task, bool btf, str
 			n = 0;
 		}
 		r->io_len = n;
-		r->h.len = off + n;
-		send_scratch(r, off + n, cfg);
-		return;
-	}
-	if (paths) {
-		__u8 *buf;
+		off += n;
+	} else {
+		__u8 *buf = (__u8 *)r;
 
-		r = scratch();
-		if (!r)
-			return;
-		buf = (__u8 *)r;
-		fill_hdr(&r->h, task, btf, VG_KIND_GENERIC, nr, ret);
-		for (i = 0; i < 6; i++)
-			r->args[i] = args[i];
-		r->io_len = 0;
-		r->pad = 0;
 		n = put_user_path(buf, off, arg_at(args, (paths & 15) - 1));
 		r->path1_len = n;
 		off += n;
 		n = (paths >> 4) ? put_user_path(buf, off, arg_at(args, (paths >> 4) - 1)) : 0;
 		r->path2_len = n;
 		off += n;
-		r->h.len = off;
-		send_scratch(r, off, cfg);
-		return;
 	}
-	r = bpf_ringbuf_reserve(&vg_events, sizeof(*r), 0);
-	if (!r) {
-		count_result(-1);
-		return;
-	}
-	fill_hdr(&r->h, task, btf, VG_KIND_GENERIC, nr, ret);
-	r->h.len = sizeof(*r);
-	for (i = 0; i < 6; i++)
-		r->args[i] = args[i];
-	r->path1_len = 0;
-	r->path2_len = 0;
-	r->io_len = 0;
-	r->pad = 0;
-	bpf_ringbuf_submit(r, wake_flags(cfg));
-	count_result(0);
+	r->h.len = off;
+	send_scratch(r, off, cfg);
 }
 
 /* The selection check shared by both sys_exit programs: whether syscall nr is

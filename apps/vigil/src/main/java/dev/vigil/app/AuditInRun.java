@@ -141,6 +141,14 @@ final class AuditInRun implements AutoCloseable {
 
     /** Prometheus metrics of the receiver, the follower and detection (what is configured). */
     String metrics() {
+        return metrics(server, follower, detector);
+    }
+
+    /**
+     * Prometheus metrics of an audit pipeline's parts (null for those not running): the webhook
+     * receiver, the log follower, detection and the outputs detection owns.
+     */
+    static String metrics(AuditWebhook server, AuditLogFollower follower, AuditDetection.Detector detector) {
         dev.vigil.pipeline.PrometheusText t = new dev.vigil.pipeline.PrometheusText();
         if (server != null) {
             server.metrics(t);
@@ -153,7 +161,7 @@ final class AuditInRun implements AutoCloseable {
         if (detector != null) {
             detector.metrics(t);
         }
-        return t.render();
+        return t.render() + (detector == null ? "" : detector.outputMetrics());
     }
 
     @Override

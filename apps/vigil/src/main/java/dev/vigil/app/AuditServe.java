@@ -146,14 +146,8 @@ final class AuditServe implements Callable<Integer> {
                 if (metricsListen != null) {
                     // before the webhook: a taken metrics port ends the command before any batch is accepted
                     try {
-                        endpoint = MetricsEndpoint.start(metricsListen, () -> {
-                            dev.vigil.pipeline.PrometheusText t = new dev.vigil.pipeline.PrometheusText();
-                            server.metrics(t);
-                            if (detector != null) {
-                                detector.metrics(t);
-                            }
-                            return t.render() + (detector == null ? "" : detector.outputMetrics());
-                        }, err, "audit metrics");
+                        endpoint = MetricsEndpoint.start(metricsListen, () -> AuditInRun.metrics(server, null, detector), err,
+                                "audit metrics");
                     } catch (IOException e) {
                         err.println("vigil: audit serve: cannot listen on " + metricsListen + " for metrics: " + e.getMessage());
                         return 2;

@@ -102,12 +102,7 @@ final class LiveAgent {
         Set<Integer> nrs = new LinkedHashSet<>();
         BitSet types = rules.interestingEventTypes();
         for (int i = types.nextSetBit(0); i >= 0; i = types.nextSetBit(i + 1)) {
-            String name = EventTypes.get().name(i);
-            int nr = Syscalls.number(name);
-            if (nr < 0) {
-                // Falco names pread64 and pwrite64 without the suffix
-                nr = Syscalls.number(name + "64");
-            }
+            int nr = Syscalls.numberOfEvent(EventTypes.get().name(i));
             if (nr >= 0) {
                 nrs.add(nr);
             }
@@ -161,8 +156,11 @@ final class LiveAgent {
         reloadRequested = true;
     }
 
-    /** Swaps in a new rule set: new event view over the same state, new kernel selection, new names to resolve. */
-    private void install(RuleSet fresh, SyscallState state, Probe probe) {
+    /**
+     * Swaps in a new rule set: new event view over the same state, new kernel selection, new names to
+     * resolve. Returns how many syscalls are selected.
+     */
+    private int install(RuleSet fresh, SyscallState state, Probe probe) {
         rules = fresh;
         publishedRules = fresh.runningRules().size();
         event = new LiveEvent(fresh.slots(), state);
@@ -170,7 +168,9 @@ final class LiveAgent {
         for (String field : DOMAIN_NAME_FIELDS) {
             fresh.literalsComparedWith(field).forEach(state.domainNames()::watch);
         }
-        probe.select(selection(fresh), true, true, true);
+        Set<Integer> nrs = selection(fresh);
+        probe.select(nrs, true, true, true);
+        return nrs.size();
     }
 
     private void reload(SyscallState state, Probe probe) {
@@ -183,8 +183,8 @@ final class LiveAgent {
         if (fresh == null) {
             err.println("vigil: the new rules did not load; the previous rules keep running");
         } else {
-            install(fresh, state, probe);
-            err.printf("vigil: rules reloaded: %d running rules, %d syscalls selected%n", fresh.runningRules().size(), selection(fresh).size());
+            int selected = install(fresh, state, probe);
+            err.printf("vigil: rules reloaded: %d running rules, %d syscalls selected%n", fresh.runningRules().size(), selected);
         }
         err.flush();
     }
@@ -205,9 +205,8 @@ final class LiveAgent {
         }
         long started = System.nanoTime();
         try (Probe probe = Probe.open(probeConfig); SyscallState state = bootstrapState(metadataSources)) {
-            install(rules, state, probe);
-            Set<Integer> nrs = selection(rules);
-            err.printf("vigil: capturing %d syscalls for %d running rules (started in %d ms)%n", nrs.size(),
+            int selected = install(rules, state, probe);
+            err.printf("vigil: capturing %d syscalls for %d running rules (started in %d ms)%n", selected,
                     rules.runningRules().size(), (System.nanoTime() - started) / 1_000_000);
             err.flush();
             AlertFormatter formatter = new AlertFormatter(AlertFormatter.defaultHostname());

@@ -62,6 +62,15 @@ public final class Syscalls {
         return nr == null ? -1 : nr;
     }
 
+    /**
+     * The number of the syscall behind a Falco event type, or -1: the syscall of that name, else the
+     * one Falco names without its {@code 64} suffix ({@code pread} is {@code pread64}).
+     */
+    public static int numberOfEvent(String eventType) {
+        int nr = number(eventType);
+        return nr >= 0 ? nr : number(eventType + "64");
+    }
+
     /** The name of syscall {@code nr}, or null when the number is unknown. */
     public static String name(int nr) {
         return nr >= 0 && nr < NAMES.length ? NAMES[nr] : null;

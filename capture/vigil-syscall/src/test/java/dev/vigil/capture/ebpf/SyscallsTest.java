@@ -16,6 +16,15 @@ class SyscallsTest {
         assertThat(Syscalls.all()).hasSizeGreaterThan(300);
     }
 
+    /** Falco's event types name syscalls, some without the 64 suffix of the kernel's name. */
+    @Test
+    void eventTypesNameTheirSyscalls() {
+        assertThat(Syscalls.numberOfEvent("openat")).isEqualTo(Syscalls.number("openat"));
+        assertThat(Syscalls.numberOfEvent("pread")).isEqualTo(Syscalls.number("pread64"));
+        assertThat(Syscalls.numberOfEvent("pwrite")).isEqualTo(Syscalls.number("pwrite64"));
+        assertThat(Syscalls.numberOfEvent("procexit")).as("not a syscall").isEqualTo(-1);
+    }
+
     /** The numbers the probe decodes specially (probe.h) agree with the kernel headers' table. */
     @Test
     void probeNumbersMatchTheTable() {
